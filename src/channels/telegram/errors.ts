@@ -1,0 +1,59 @@
+import { GrammyError, HttpError } from 'grammy';
+import { AppError } from '../../core/errors.ts';
+
+const TOKEN_PLACEHOLDER = '<bot-token>';
+
+/**
+ * Removes the bot token from text bound for a log or an API client. grammY's errors may
+ * quote the request URL (`…/bot<token>/sendMessage`), so both the known token and anything
+ * in that URL position are replaced.
+ */
+export function scrubToken(text: string, token: string | undefined): string {
+  const withoutToken = token ? text.split(token).join(TOKEN_PLACEHOLDER) : text;
+  return withoutToken.replace(/\/bot[^/\s]+\//g, `/bot${TOKEN_PLACEHOLDER}/`);
+}
+
+/**
+ * Maps whatever a Bot API call threw to a catalogue error the dispatcher can act on:
+ * 429 → PROVIDER_RATE_LIMITED (with `retryAfterMs`), 5xx or a non-JSON answer →
+ * PROVIDER_UNAVAILABLE, other error codes → PROVIDER_REJECTED, no answer → NETWORK_ERROR.
+ * The original error is not attached as `cause` because it can carry the token.
+ */
+export function toTelegramError(error: unknown, method: string, token: string | undefined): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof GrammyError) {
+    const detail = scrubToken(`${error.error_code}: ${error.description}`, token);
+    if (error.error_code === 429) {
+      const retryAfterSeconds = error.parameters.retry_after;
+      const wait = retryAfterSeconds === undefined ? '' : `; retry after ${retryAfterSeconds} s`;
+      return new AppError('PROVIDER_RATE_LIMITED', `Telegram rate-limited ${method} (${detail})${wait}`, {
+        retryAfterMs: retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
+      });
+    }
+    if (error.error_code >= 500) {
+      return new AppError('PROVIDER_UNAVAILABLE', `Telegram failed ${method} (${detail})`);
+    }
+    return new AppError('PROVIDER_REJECTED', `Telegram rejected ${method} (${detail})`);
+  }
+  if (error instanceof HttpError) {
+    // The body of a proxy error page or a half-written answer does not parse as JSON.
+    if (error.error instanceof SyntaxError) {
+      return new AppError('PROVIDER_UNAVAILABLE', `Telegram answered ${method} with something that is not JSON`);
+    }
+    const reason = scrubToken(describeCauses(error.error), token);
+    return new AppError('NETWORK_ERROR', `could not reach Telegram for ${method} (${reason})`);
+  }
+  return new AppError('INTERNAL', `calling Telegram ${method} failed: ${scrubToken(describeCauses(error), token)}`);
+}
+
+/** "fetch failed: connect ECONNREFUSED 127.0.0.1:9": undici hides the useful part in `cause`. */
+function describeCauses(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  // A few levels are enough for fetch → socket error; the bound guards against cycles.
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return messages.filter((message) => message !== '').join(': ') || 'unknown error';
+}

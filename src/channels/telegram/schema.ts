@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/*
+ * The parts of a Telegram `Update` that Switchboard reads, checked at the edge. Objects are
+ * loose: Telegram adds fields often, and a new field must never turn a real update into a
+ * MALFORMED_PAYLOAD. Only fields we read are declared, with the types the Bot API documents.
+ */
+
+const userSchema = z.looseObject({
+  id: z.number().int(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+  language_code: z.string().optional(),
+});
+
+const chatSchema = z.looseObject({
+  id: z.number().int(),
+  type: z.string(),
+});
+
+const entitySchema = z.looseObject({
+  type: z.string(),
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().nonnegative(),
+  user: userSchema.optional(),
+});
+
+/** Fields every downloadable file carries; the others are per type. */
+const fileFields = {
+  file_id: z.string(),
+  file_unique_id: z.string().optional(),
+  file_size: z.number().int().optional(),
+};
+
+const photoSizeSchema = z.looseObject({ ...fileFields, width: z.number().int(), height: z.number().int() });
+
+const fileSchema = z.looseObject({
+  ...fileFields,
+  file_name: z.string().optional(),
+  mime_type: z.string().optional(),
+});
+
+const stickerSchema = z.looseObject({
+  ...fileFields,
+  is_animated: z.boolean().optional(),
+  is_video: z.boolean().optional(),
+});
+
+const locationSchema = z.looseObject({ latitude: z.number(), longitude: z.number() });
+
+const messageSchema = z.looseObject({
+  message_id: z.number().int(),
+  from: userSchema.optional(),
+  chat: chatSchema,
+  date: z.number().int(),
+  edit_date: z.number().int().optional(),
+  text: z.string().optional(),
+  entities: z.array(entitySchema).optional(),
+  caption: z.string().optional(),
+  caption_entities: z.array(entitySchema).optional(),
+  photo: z.array(photoSizeSchema).optional(),
+  document: fileSchema.optional(),
+  voice: fileSchema.optional(),
+  audio: fileSchema.optional(),
+  video: fileSchema.optional(),
+  video_note: fileSchema.optional(),
+  sticker: stickerSchema.optional(),
+  location: locationSchema.optional(),
+  venue: z.looseObject({ title: z.string().optional() }).optional(),
+  contact: z.looseObject({
+    phone_number: z.string().optional(),
+    first_name: z.string(),
+    last_name: z.string().optional(),
+  }).optional(),
+  // Only the author matters here: it tells whether a group reply answers the bot.
+  reply_to_message: z.looseObject({ from: userSchema.optional() }).optional(),
+});
+
+const inlineButtonSchema = z.looseObject({ text: z.string(), callback_data: z.string().optional() });
+
+const callbackQuerySchema = z.looseObject({
+  id: z.string(),
+  from: userSchema,
+  // Absent when the button was on an inline-mode message; `chat` is absent on such messages too.
+  message: z.looseObject({
+    chat: chatSchema.optional(),
+    reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(inlineButtonSchema)) }).optional(),
+  }).optional(),
+  data: z.string().optional(),
+});
+
+const chatMemberUpdatedSchema = z.looseObject({
+  chat: chatSchema,
+  from: userSchema,
+  date: z.number().int(),
+  new_chat_member: z.looseObject({ status: z.string() }),
+});
+
+export const updateSchema = z.looseObject({
+  update_id: z.number().int(),
+  message: messageSchema.optional(),
+  edited_message: messageSchema.optional(),
+  callback_query: callbackQuerySchema.optional(),
+  my_chat_member: chatMemberUpdatedSchema.optional(),
+});
+
+export type TelegramUpdate = z.infer<typeof updateSchema>;
+export type TelegramMessage = z.infer<typeof messageSchema>;
+export type TelegramUser = z.infer<typeof userSchema>;
+export type TelegramEntity = z.infer<typeof entitySchema>;
+export type TelegramCallbackQuery = z.infer<typeof callbackQuerySchema>;

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file:, postgres:// or postgresql://')
+    .optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SWITCHBOARD_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  SWITCHBOARD_SECRET_KEY: z.string().min(1).optional(),
+  TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(DEFAULT_TELEGRAM_API_ROOT),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
+  JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  MAX_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Base of the webhook URLs handed to providers; no trailing slash. */
+  publicUrl: string;
+  adminToken: string | undefined;
+  secretKey: string | undefined;
+  telegramApiRoot: string;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Jobs one process runs at once; 0 runs no worker (a web-only process). */
+  workerConcurrency: number;
+  /** How long a claimed job stays claimed without renewal: the time a crashed worker's jobs wait. */
+  jobLeaseMs: number;
+  /** Retry delays grow exponentially from the base up to the maximum, with jitter. */
+  retry: { baseMs: number; maxMs: number };
+  /** Attempts before a reply is dead-lettered. */
+  maxDeliveryAttempts: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses the process environment once, at start. Every problem is reported with the name
+ * of the variable it concerns, all of them at once.
+ */
+export function parseConfig(environment: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const result = environmentSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const values = result.data;
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: values.DATA_DIR,
+    databaseUrl: values.DATABASE_URL,
+    publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
+    adminToken: values.SWITCHBOARD_ADMIN_TOKEN,
+    secretKey: values.SWITCHBOARD_SECRET_KEY,
+    telegramApiRoot: values.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    logLevel: values.LOG_LEVEL,
+    workerConcurrency: values.WORKER_CONCURRENCY,
+    jobLeaseMs: values.JOB_LEASE_MS,
+    retry: { baseMs: values.RETRY_BASE_MS, maxMs: values.RETRY_MAX_MS },
+    maxDeliveryAttempts: values.MAX_DELIVERY_ATTEMPTS,
+  };
+}

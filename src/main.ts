@@ -1,0 +1,45 @@
+import { ensureAdminToken } from './server/auth.ts';
+import { buildApp } from './server/app.ts';
+import { loadKeyRing } from './connectors/key-ring.ts';
+import { ConfigError, parseConfig } from './core/config.ts';
+import { openStore } from './store/index.ts';
+
+/**
+ * The entry point: configuration, database (migrated on open), key ring, admin token,
+ * then the HTTP server and this process's worker. SIGINT/SIGTERM drain before exit.
+ */
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { keyRing, generatedFile } = await loadKeyRing({ specification: config.secretKey, dataDir: config.dataDir });
+  const app = await buildApp({ config, store, keyRing });
+  if (generatedFile) app.log.warn({ file: generatedFile }, 'generated a secret key; back it up with the database');
+  const adminToken = await ensureAdminToken(store.db, config.adminToken);
+  await app.listen({ port: config.port, host: config.host });
+
+  // Printed, not logged: the one time this token is shown, and it must not reach log storage.
+  if (adminToken) {
+    process.stdout.write(
+      `\nSwitchboard admin token (shown once, stored only as a hash):\n\n  ${adminToken}\n\n` +
+        'Set SWITCHBOARD_ADMIN_TOKEN to choose your own instead.\n\n',
+    );
+  }
+  process.stdout.write(`Switchboard is listening on ${config.publicUrl} (${store.dialect})\n`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: draining in-flight work');
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

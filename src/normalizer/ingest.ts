@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, DbTransaction } from '../store/index.ts';
+import type {
+  InboundEditEvent,
+  InboundEvent,
+  InboundMessageEvent,
+  InboundStatusEvent,
+  InboundSubscriptionEvent,
+} from './types.ts';
+
+/** The events of one webhook delivery, for one tenant and channel. */
+export interface IngestItem {
+  tenantId: string;
+  channel: string;
+  events: InboundEvent[];
+}
+
+export interface IngestOutcome {
+  stored: number;
+  duplicates: number;
+}
+
+/** A newly stored inbound message, handed to the caller inside the storing transaction. */
+export interface StoredInbound {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  channel: string;
+}
+
+/** Called in the storing transaction, so follow-up work (the respond job) commits with the message. */
+export type OnStored = (tx: DbTransaction, messages: StoredInbound[]) => Promise<void>;
+
+const key = (...parts: string[]) => parts.join('\u0000');
+
+/**
+ * Stores a batch of webhook deliveries in one transaction: drops messages already stored
+ * (the dedupe key is tenant + channel + provider message id), resolves or creates contacts,
+ * identities and conversations, stores the new messages, and applies edits, delivery
+ * statuses and subscription changes. Work is done per set, not per message, so a batch of
+ * fifty costs about as many statements as a batch of one.
+ */
+export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStored): Promise<IngestOutcome[]> {
+  return db.$transaction(async (tx) => {
+    const outcomes = items.map(() => ({ stored: 0, duplicates: 0 }));
+    const messages: Array<{ item: number; tenantId: string; channel: string; event: InboundMessageEvent }> = [];
+    for (const [index, item] of items.entries()) {
+      for (const event of item.events) {
+        if (event.type === 'message') messages.push({ item: index, tenantId: item.tenantId, channel: item.channel, event });
+      }
+    }
+    const fresh = await dropDuplicates(tx, messages, outcomes);
+    if (fresh.length > 0) {
+      const stored = await storeMessages(tx, fresh);
+      for (const entry of fresh) outcomes[entry.item]!.stored += 1;
+      await onStored(tx, stored);
+    }
+    for (const item of items) {
+      for (const event of item.events) {
+        if (event.type === 'edit') await applyEdit(tx, item, event);
+        else if (event.type === 'status') await applyStatus(tx, item, event);
+        else if (event.type === 'subscription') await applySubscription(tx, item, event);
+      }
+    }
+    return outcomes;
+  });
+}
+
+type PendingMessage = { item: number; tenantId: string; channel: string; event: InboundMessageEvent };
+
+async function dropDuplicates(
+  tx: DbTransaction,
+  messages: PendingMessage[],
+  outcomes: IngestOutcome[],
+): Promise<PendingMessage[]> {
+  if (messages.length === 0) return [];
+  const existing = await tx.message.findMany({
+    where: {
+      OR: groupBy(messages, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
+        tenantId: group[0]!.tenantId,
+        channel: group[0]!.channel,
+        providerMessageId: { in: group.map((entry) => entry.event.providerMessageId) },
+      })),
+    },
+    select: { tenantId: true, channel: true, providerMessageId: true },
+  });
+  const seen = new Set(existing.map((row) => key(row.tenantId, row.channel, row.providerMessageId ?? '')));
+  const fresh: PendingMessage[] = [];
+  for (const entry of messages) {
+    const dedupeKey = key(entry.tenantId, entry.channel, entry.event.providerMessageId);
+    if (seen.has(dedupeKey)) {
+      outcomes[entry.item]!.duplicates += 1;
+      continue;
+    }
+    // The same message twice in one batch (concurrent redelivery) counts once.
+    seen.add(dedupeKey);
+    fresh.push(entry);
+  }
+  return fresh;
+}
+
+async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promise<StoredInbound[]> {
+  const contactIds = await resolveContacts(tx, fresh);
+  const conversationIds = await resolveConversations(tx, fresh, contactIds);
+  const now = new Date();
+  const rows = fresh.map((entry) => ({
+    id: randomUUID(),
+    tenantId: entry.tenantId,
+    conversationId: conversationIds.get(key(entry.tenantId, entry.channel, entry.event.chatId))!,
+    channel: entry.channel,
+    direction: 'inbound',
+    providerMessageId: entry.event.providerMessageId,
+    kind: entry.event.kind,
+    text: entry.event.text ?? null,
+    parts: JSON.stringify(entry.event.parts),
+    status: 'received',
+    sentAt: entry.event.sentAt,
+    createdAt: now,
+  }));
+  await tx.message.createMany({ data: rows });
+  await tx.conversation.updateMany({
+    where: { id: { in: [...new Set(rows.map((row) => row.conversationId))] } },
+    data: { lastMessageAt: now },
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenantId,
+    conversationId: row.conversationId,
+    channel: row.channel,
+  }));
+}
+
+/** Maps tenant+channel+sender id → contact id, creating contacts and identities not seen before. */
+async function resolveContacts(tx: DbTransaction, fresh: PendingMessage[]): Promise<Map<string, string>> {
+  const senders = uniqueBy(fresh, (entry) => key(entry.tenantId, entry.channel, entry.event.sender.externalId));
+  const identities = await tx.channelIdentity.findMany({
+    where: {
+      OR: groupBy(senders, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
+        tenantId: group[0]!.tenantId,
+        channel: group[0]!.channel,
+        externalId: { in: group.map((entry) => entry.event.sender.externalId) },
+      })),
+    },
+    select: { tenantId: true, channel: true, externalId: true, contactId: true },
+  });
+  const contactIds = new Map(
+    identities.map((identity) => [key(identity.tenantId, identity.channel, identity.externalId), identity.contactId]),
+  );
+  const missing = senders.filter(
+    (entry) => !contactIds.has(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
+  );
+  if (missing.length > 0) {
+    const created = missing.map((entry) => ({ entry, contactId: randomUUID() }));
+    await tx.contact.createMany({
+      data: created.map(({ entry, contactId }) => ({
+        id: contactId,
+        tenantId: entry.tenantId,
+        displayName: entry.event.sender.displayName ?? null,
+        locale: entry.event.sender.locale ?? null,
+      })),
+    });
+    await tx.channelIdentity.createMany({
+      data: created.map(({ entry, contactId }) => ({
+        tenantId: entry.tenantId,
+        contactId,
+        channel: entry.channel,
+        externalId: entry.event.sender.externalId,
+        username: entry.event.sender.username ?? null,
+      })),
+    });
+    for (const { entry, contactId } of created) {
+      contactIds.set(key(entry.tenantId, entry.channel, entry.event.sender.externalId), contactId);
+    }
+  }
+  return contactIds;
+}
+
+/** Maps tenant+channel+chat id → conversation id, opening conversations for new chats. */
+async function resolveConversations(
+  tx: DbTransaction,
+  fresh: PendingMessage[],
+  contactIds: Map<string, string>,
+): Promise<Map<string, string>> {
+  const chats = uniqueBy(fresh, (entry) => key(entry.tenantId, entry.channel, entry.event.chatId));
+  const conversations = await tx.conversation.findMany({
+    where: {
+      OR: groupBy(chats, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
+        tenantId: group[0]!.tenantId,
+        channel: group[0]!.channel,
+        externalChatId: { in: group.map((entry) => entry.event.chatId) },
+      })),
+    },
+    select: { id: true, tenantId: true, channel: true, externalChatId: true },
+  });
+  const conversationIds = new Map(
+    conversations.map((conversation) => [
+      key(conversation.tenantId, conversation.channel, conversation.externalChatId),
+      conversation.id,
+    ]),
+  );
+  const missing = chats.filter((entry) => !conversationIds.has(key(entry.tenantId, entry.channel, entry.event.chatId)));
+  if (missing.length > 0) {
+    const rows = missing.map((entry) => ({
+      id: randomUUID(),
+      tenantId: entry.tenantId,
+      channel: entry.channel,
+      externalChatId: entry.event.chatId,
+      contactId: contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId))!,
+    }));
+    await tx.conversation.createMany({ data: rows });
+    for (const row of rows) conversationIds.set(key(row.tenantId, row.channel, row.externalChatId), row.id);
+  }
+  return conversationIds;
+}
+
+/** Replaces a message's content, keeping the replaced version; a replayed edit changes nothing. */
+async function applyEdit(tx: DbTransaction, item: IngestItem, event: InboundEditEvent): Promise<void> {
+  const message = await tx.message.findUnique({
+    where: {
+      tenantId_channel_providerMessageId: {
+        tenantId: item.tenantId,
+        channel: item.channel,
+        providerMessageId: event.providerMessageId,
+      },
+    },
+    select: { id: true, text: true, parts: true, editedAt: true },
+  });
+  if (!message) return;
+  if (message.editedAt && message.editedAt >= event.editedAt) return;
+  await tx.messageEdit.create({ data: { messageId: message.id, text: message.text, parts: message.parts } });
+  await tx.message.update({
+    where: { id: message.id },
+    data: { text: event.text ?? null, parts: JSON.stringify(event.parts), editedAt: event.editedAt },
+  });
+}
+
+const statusRank: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+
+/** Advances an outbound message's delivery status; statuses arriving out of order never move it back. */
+async function applyStatus(tx: DbTransaction, item: IngestItem, event: InboundStatusEvent): Promise<void> {
+  const message = await tx.message.findUnique({
+    where: {
+      tenantId_channel_providerMessageId: {
+        tenantId: item.tenantId,
+        channel: item.channel,
+        providerMessageId: event.providerMessageId,
+      },
+    },
+    select: { id: true, status: true, direction: true },
+  });
+  if (!message || message.direction !== 'outbound') return;
+  if (event.status !== 'failed' && (statusRank[event.status] ?? 0) <= (statusRank[message.status] ?? 0)) return;
+  await tx.message.update({
+    where: { id: message.id },
+    data: { status: event.status, error: event.status === 'failed' ? (event.error ?? 'failed') : null },
+  });
+}
+
+async function applySubscription(tx: DbTransaction, item: IngestItem, event: InboundSubscriptionEvent): Promise<void> {
+  const identity = await tx.channelIdentity.findUnique({
+    where: {
+      tenantId_channel_externalId: {
+        tenantId: item.tenantId,
+        channel: item.channel,
+        externalId: event.sender.externalId,
+      },
+    },
+    select: { contactId: true },
+  });
+  if (!identity) return;
+  await tx.contact.update({ where: { id: identity.contactId }, data: { optedOut: !event.subscribed } });
+}
+
+function groupBy<T>(values: T[], keyOf: (value: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const group = groups.get(keyOf(value));
+    if (group) group.push(value);
+    else groups.set(keyOf(value), [value]);
+  }
+  return [...groups.values()];
+}
+
+function uniqueBy<T>(values: T[], keyOf: (value: T) => string): T[] {
+  return groupBy(values, keyOf).map((group) => group[0]!);
+}

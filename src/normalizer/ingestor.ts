@@ -1,0 +1,68 @@
+import type { Db } from '../store/index.ts';
+import { type IngestItem, type IngestOutcome, ingestBatch, type OnStored } from './ingest.ts';
+
+export interface Ingestor {
+  /** Resolves once the item is committed; a webhook acknowledges only after that. */
+  ingest(item: IngestItem): Promise<IngestOutcome>;
+  /** Waits for queued items to be committed. */
+  drain(): Promise<void>;
+}
+
+interface Waiting {
+  item: IngestItem;
+  resolve: (outcome: IngestOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for webhook traffic: deliveries that arrive while a transaction is being
+ * written wait and are written together in the next one. Under load this turns hundreds
+ * of small transactions into a few large ones; when idle a delivery is written at once.
+ * A batch that fails is retried one item at a time, so a bad delivery never takes the
+ * good ones beside it down, and a unique-key race with another process (PostgreSQL) is
+ * resolved by the retry seeing the other process's row.
+ */
+export function createIngestor(options: { db: Db; onStored: OnStored; maxBatch?: number }): Ingestor {
+  const { db, onStored } = options;
+  const maxBatch = options.maxBatch ?? 200;
+  const waiting: Waiting[] = [];
+  let flushing: Promise<void> | undefined;
+
+  async function writeAlone(entry: Waiting): Promise<void> {
+    try {
+      const [outcome] = await ingestBatch(db, [entry.item], onStored);
+      entry.resolve(outcome!);
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, maxBatch);
+      try {
+        const outcomes = await ingestBatch(
+          db,
+          batch.map((entry) => entry.item),
+          onStored,
+        );
+        batch.forEach((entry, index) => entry.resolve(outcomes[index]!));
+      } catch {
+        for (const entry of batch) await writeAlone(entry);
+      }
+    }
+    flushing = undefined;
+  }
+
+  return {
+    ingest(item) {
+      return new Promise<IngestOutcome>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        flushing ??= new Promise<void>((started) => setImmediate(started)).then(flush);
+      });
+    },
+    async drain() {
+      while (flushing) await flushing;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * What a channel adapter hands the normalizer: provider traffic reduced to the few shapes
+ * Switchboard acts on. Provider ids are kept so redelivery can be recognized.
+ */
+
+/** One piece of a message. Media is stored as a reference to the provider's file, never as bytes. */
+export type MessagePart =
+  | { type: 'text'; text: string }
+  | {
+      type: 'media';
+      mediaType: 'image' | 'audio' | 'voice' | 'video' | 'document' | 'sticker';
+      providerFileId: string;
+      mimeType?: string;
+      fileName?: string;
+      sizeBytes?: number;
+      caption?: string;
+    }
+  | { type: 'location'; latitude: number; longitude: number; name?: string }
+  | { type: 'contact'; name: string; phone?: string }
+  | { type: 'interactive'; payload: string; title?: string };
+
+export type MessageKind = 'text' | 'media' | 'location' | 'contact' | 'interactive' | 'unsupported';
+
+/** Who sent something, as the channel identifies them. */
+export interface Sender {
+  externalId: string;
+  displayName?: string;
+  username?: string;
+  /** BCP 47 language tag when the provider tells us (Telegram's `language_code`). */
+  locale?: string;
+}
+
+export interface InboundMessageEvent {
+  type: 'message';
+  /** Unique per tenant and channel: the dedupe key. */
+  providerMessageId: string;
+  /** Where replies go (chat id, phone number, address). */
+  chatId: string;
+  sender: Sender;
+  sentAt: Date;
+  kind: MessageKind;
+  text?: string;
+  parts: MessagePart[];
+}
+
+export interface InboundEditEvent {
+  type: 'edit';
+  providerMessageId: string;
+  chatId: string;
+  sender: Sender;
+  editedAt: Date;
+  text?: string;
+  parts: MessagePart[];
+}
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface InboundStatusEvent {
+  type: 'status';
+  providerMessageId: string;
+  status: DeliveryStatus;
+  at: Date;
+  error?: string;
+}
+
+/** The contact stopped (blocked the bot, texted STOP) or resumed receiving messages. */
+export interface InboundSubscriptionEvent {
+  type: 'subscription';
+  sender: Sender;
+  subscribed: boolean;
+  at: Date;
+}
+
+export type InboundEvent = InboundMessageEvent | InboundEditEvent | InboundStatusEvent | InboundSubscriptionEvent;

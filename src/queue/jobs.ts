@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Dialect, DbTransaction, Db } from '../store/index.ts';
+
+/** A job as a worker sees it after leasing it. `attempts` counts this run. */
+export interface LeasedJob {
+  id: string;
+  tenantId: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export interface NewJob {
+  tenantId: string;
+  kind: string;
+  payload: unknown;
+  runAtMs: number;
+  maxAttempts?: number;
+}
+
+/** Rows for `createMany`; call inside the transaction that stores the state the jobs act on. */
+export function jobRows(jobs: NewJob[]) {
+  return jobs.map((job) => ({
+    id: randomUUID(),
+    tenantId: job.tenantId,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload),
+    runAtMs: BigInt(job.runAtMs),
+    ...(job.maxAttempts === undefined ? {} : { maxAttempts: job.maxAttempts }),
+  }));
+}
+
+/** Writes jobs in the caller's transaction, so a job exists exactly when its cause does. */
+export async function enqueueJobs(tx: DbTransaction, jobs: NewJob[]): Promise<void> {
+  if (jobs.length > 0) await tx.job.createMany({ data: jobRows(jobs) });
+}
+
+interface LeasedRow {
+  id: string;
+  tenantId: string;
+  kind: string;
+  payload: string;
+  attempts: number | bigint;
+  maxAttempts: number | bigint;
+}
+
+/**
+ * Claims up to `limit` runnable jobs: queued ones that are due, and running ones whose
+ * lease expired (their worker died). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
+ * processes claim at once without waiting on each other; SQLite has one writer anyway.
+ */
+export async function leaseJobs(
+  db: Db,
+  dialect: Dialect,
+  options: { workerId: string; limit: number; nowMs: number; leaseMs: number },
+): Promise<LeasedJob[]> {
+  const { workerId, limit, nowMs, leaseMs } = options;
+  const until = BigInt(nowMs + leaseMs);
+  const now = BigInt(nowMs);
+  const rows =
+    dialect === 'postgresql'
+      ? await db.$queryRaw<LeasedRow[]>`
+          UPDATE "jobs" SET "status" = 'running', "lockedBy" = ${workerId}, "lockedUntilMs" = ${until},
+                 "attempts" = "attempts" + 1
+          WHERE "id" IN (
+            SELECT "id" FROM "jobs"
+            WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
+            ORDER BY "runAtMs" LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts"`
+      : await db.$queryRaw<LeasedRow[]>`
+          UPDATE "jobs" SET "status" = 'running', "lockedBy" = ${workerId}, "lockedUntilMs" = ${until},
+                 "attempts" = "attempts" + 1
+          WHERE "id" IN (
+            SELECT "id" FROM "jobs"
+            WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
+            ORDER BY "runAtMs" LIMIT ${limit})
+          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts"`;
+  return rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenantId,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.maxAttempts),
+  }));
+}
+
+/** Extends a lease this worker still holds; false when another worker has taken the job over. */
+export async function renewLease(db: Db, jobId: string, workerId: string, untilMs: number): Promise<boolean> {
+  const result = await db.job.updateMany({
+    where: { id: jobId, lockedBy: workerId, status: 'running' },
+    data: { lockedUntilMs: BigInt(untilMs) },
+  });
+  return result.count === 1;
+}
+
+export async function completeJob(db: Db, jobId: string, workerId: string): Promise<void> {
+  await db.job.updateMany({
+    where: { id: jobId, lockedBy: workerId },
+    data: { status: 'done', lockedBy: null, lockedUntilMs: null },
+  });
+}
+
+export async function rescheduleJob(
+  db: Db,
+  jobId: string,
+  workerId: string,
+  runAtMs: number,
+  error: string,
+): Promise<void> {
+  await db.job.updateMany({
+    where: { id: jobId, lockedBy: workerId },
+    data: { status: 'queued', runAtMs: BigInt(runAtMs), lockedBy: null, lockedUntilMs: null, lastError: error },
+  });
+}
+
+export async function buryJob(db: Db, jobId: string, workerId: string, error: string): Promise<void> {
+  await db.job.updateMany({
+    where: { id: jobId, lockedBy: workerId },
+    data: { status: 'dead', lockedBy: null, lockedUntilMs: null, lastError: error },
+  });
+}

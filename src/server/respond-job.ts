@@ -1,0 +1,108 @@
+import type { Agent, TranscriptEntry } from '../agent/types.ts';
+import type { ChannelAdapter } from '../channels/types.ts';
+import type { Clock } from '../core/clock.ts';
+import { type DispatcherDependencies, showTyping } from '../dispatcher/deliver.ts';
+import { enqueueReply } from '../dispatcher/outbox.ts';
+import type { StoredInbound } from '../normalizer/ingest.ts';
+import { enqueueJobs } from '../queue/jobs.ts';
+import type { JobHandler } from '../queue/worker.ts';
+import type { Db, DbTransaction } from '../store/index.ts';
+
+export const RESPOND_JOB = 'respond';
+
+/** How many earlier messages the agent sees. */
+const TRANSCRIPT_WINDOW = 20;
+
+interface RespondPayload {
+  messageId: string;
+}
+
+/** Enqueues a respond job per stored inbound message, in the transaction that stored it. */
+export function enqueueResponses(clock: Clock) {
+  return (tx: DbTransaction, messages: StoredInbound[]) =>
+    enqueueJobs(
+      tx,
+      messages.map((message) => ({
+        tenantId: message.tenantId,
+        kind: RESPOND_JOB,
+        payload: { messageId: message.id } satisfies RespondPayload,
+        runAtMs: clock.now(),
+      })),
+    );
+}
+
+/**
+ * The respond job: lets the agent answer one inbound message and records the reply for
+ * delivery. The reply's idempotency key is derived from the inbound message, so when a
+ * crash makes this job run twice the second run records nothing new.
+ */
+export function createRespondHandler(
+  dependencies: DispatcherDependencies & {
+    agent: Agent;
+    clock: Clock;
+    channels: Record<string, ChannelAdapter>;
+    maxDeliveryAttempts: number;
+    /** Called when a reply was recorded, to start delivery without waiting for the next poll. */
+    onReplyRecorded(): void;
+  },
+): JobHandler {
+  const { db, agent, clock, channels, maxDeliveryAttempts, onReplyRecorded } = dependencies;
+
+  return async function respond(job) {
+    const { messageId } = job.payload as RespondPayload;
+    const message = await db.message.findFirst({
+      where: { id: messageId, tenantId: job.tenantId },
+      include: { conversation: { include: { contact: true, tenant: true } } },
+    });
+    if (!message) return;
+    const { conversation } = message;
+    if (conversation.state !== 'open') return;
+    const idempotencyKey = `reply:${message.id}`;
+    if (await db.outboxMessage.findUnique({ where: { idempotencyKey }, select: { id: true } })) return;
+    const adapter = channels[message.channel];
+    if (!adapter) return;
+
+    void showTyping(dependencies, {
+      tenantId: job.tenantId,
+      channel: message.channel,
+      chatId: conversation.externalChatId,
+    });
+    const reply = await agent.reply({
+      tenant: { id: conversation.tenant.id, name: conversation.tenant.name },
+      channel: message.channel,
+      contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
+      transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
+    });
+    const recorded = await db.$transaction((tx) =>
+      enqueueReply(tx, {
+        tenantId: job.tenantId,
+        conversationId: conversation.id,
+        channel: message.channel,
+        text: reply.text,
+        idempotencyKey,
+        inReplyTo: message.providerMessageId ? { providerMessageId: message.providerMessageId, kind: message.kind } : undefined,
+        maxTextLength: adapter.maxTextLength,
+        maxAttempts: maxDeliveryAttempts,
+        nowMs: clock.now(),
+      }),
+    );
+    if (recorded) onReplyRecorded();
+  };
+}
+
+async function transcriptUpTo(db: Db, conversationId: string, until: Date, messageId: string): Promise<TranscriptEntry[]> {
+  const rows = await db.message.findMany({
+    where: { conversationId, createdAt: { lte: until } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: TRANSCRIPT_WINDOW,
+    select: { id: true, direction: true, kind: true, text: true },
+  });
+  // The message being answered goes last even when others share its timestamp.
+  const ordered = rows.reverse().filter((row) => row.id !== messageId);
+  const answered = rows.find((row) => row.id === messageId);
+  return [...ordered, ...(answered ? [answered] : [])].map((row) => ({
+    direction: row.direction as TranscriptEntry['direction'],
+    kind: row.kind,
+    text: row.text,
+  }));
+}

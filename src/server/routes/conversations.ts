@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.ts';
+import type { Db } from '../../store/index.ts';
+import { tenantCaller } from '../caller.ts';
+import { parseInput } from '../validate.ts';
+
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+const cursor = z.string().regex(/^\d+$/, 'must be a cursor returned by the previous page').optional();
+
+const listQuery = z.object({
+  channel: z.string().min(1).optional(),
+  contactId: z.string().min(1).optional(),
+  since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  limit,
+  cursor,
+});
+const messagesQuery = z.object({ limit, cursor });
+const conversationParams = z.object({ id: z.string().min(1) });
+
+/** The staff read API: conversations newest first, and each one's transcript oldest first. */
+export async function conversationRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
+  const { db } = options;
+
+  app.get('/admin/conversations', async (request) => {
+    const { tenantId } = tenantCaller(request);
+    const query = parseInput(listQuery, request.query, 'query');
+    const offset = Number(query.cursor ?? 0);
+    const rows = await db.conversation.findMany({
+      where: {
+        tenantId,
+        ...(query.channel ? { channel: query.channel } : {}),
+        ...(query.contactId ? { contactId: query.contactId } : {}),
+        ...(query.since ? { lastMessageAt: { gte: new Date(query.since) } } : {}),
+      },
+      orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
+      skip: offset,
+      take: query.limit + 1,
+      include: { contact: { select: { id: true, displayName: true, optedOut: true } } },
+    });
+    return {
+      items: rows.slice(0, query.limit).map((row) => ({
+        id: row.id,
+        channel: row.channel,
+        state: row.state,
+        contact: row.contact,
+        lastMessageAt: row.lastMessageAt.toISOString(),
+        createdAt: row.createdAt.toISOString(),
+      })),
+      nextCursor: rows.length > query.limit ? String(offset + query.limit) : null,
+    };
+  });
+
+  app.get('/admin/conversations/:id/messages', async (request) => {
+    const { tenantId } = tenantCaller(request);
+    const { id } = parseInput(conversationParams, request.params, 'path');
+    const query = parseInput(messagesQuery, request.query, 'query');
+    const conversation = await db.conversation.findFirst({ where: { id, tenantId }, select: { id: true } });
+    if (!conversation) throw new AppError('NOT_FOUND', `there is no conversation "${id}"`);
+    const offset = Number(query.cursor ?? 0);
+    const rows = await db.message.findMany({
+      where: { conversationId: id, tenantId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      skip: offset,
+      take: query.limit + 1,
+      include: { edits: { orderBy: { replacedAt: 'asc' } } },
+    });
+    return {
+      items: rows.slice(0, query.limit).map((row) => ({
+        id: row.id,
+        direction: row.direction,
+        kind: row.kind,
+        text: row.text,
+        parts: JSON.parse(row.parts) as unknown,
+        status: row.status,
+        error: row.error,
+        providerMessageId: row.providerMessageId,
+        sentAt: row.sentAt?.toISOString() ?? null,
+        editedAt: row.editedAt?.toISOString() ?? null,
+        createdAt: row.createdAt.toISOString(),
+        edits: row.edits.map((edit) => ({
+          text: edit.text,
+          parts: JSON.parse(edit.parts) as unknown,
+          replacedAt: edit.replacedAt.toISOString(),
+        })),
+      })),
+      nextCursor: rows.length > query.limit ? String(offset + query.limit) : null,
+    };
+  });
+}

@@ -1,0 +1,63 @@
+// The store: one Prisma client over SQLite (embedded default) or PostgreSQL (scale-out), with
+// the matching migration history applied on open. See raw-sql.md beside this file before
+// writing raw SQL.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connection, Db } from './db.ts';
+import { type Dialect, dialectOf } from './dialect.ts';
+import { applyPendingMigrations } from './migrate.ts';
+
+export type { Db, DbTransaction } from './db.ts';
+export type { Dialect } from './dialect.ts';
+
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  /** Disconnects the client; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database and applies pending migrations before resolving.
+ *
+ * - No `databaseUrl`: the SQLite file `<dataDir>/switchboard.db` (the folder is created).
+ * - `file:<path>`: that SQLite file; a relative path is resolved against the working directory.
+ * - `postgresql://…` or `postgres://…`: that PostgreSQL database. Processes starting together
+ *   take turns migrating under an advisory lock.
+ *
+ * `log` receives one line naming the migrations applied, if any. Throws for another URL scheme
+ * and when a migration fails.
+ */
+export async function openStore(options: {
+  databaseUrl?: string;
+  dataDir: string;
+  log?: (message: string) => void;
+}): Promise<Store> {
+  const dialect = dialectOf(options.databaseUrl);
+  // The client connects on its first query, after the migrations ran on their own connections.
+  const { db, migrationTarget } = await connect(dialect, options);
+  const applied = await applyPendingMigrations(migrationTarget);
+  if (applied.length > 0) options.log?.(`Applied ${dialect} migrations: ${applied.join(', ')}`);
+  return { db, dialect, close: () => db.$disconnect() };
+}
+
+// Each dialect's module is loaded only when used: the other generated client and driver add
+// about 100 ms to startup.
+async function connect(
+  dialect: Dialect,
+  options: { databaseUrl?: string; dataDir: string },
+): Promise<Connection> {
+  if (dialect === 'postgresql') {
+    const { connectPostgresql } = await import('./postgresql.ts');
+    return connectPostgresql(options.databaseUrl!);
+  }
+  const { connectSqlite } = await import('./sqlite.ts');
+  return connectSqlite(sqliteFile(options));
+}
+
+function sqliteFile(options: { databaseUrl?: string; dataDir: string }): string {
+  const url = options.databaseUrl;
+  if (!url) return path.join(options.dataDir, 'switchboard.db');
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  return path.resolve(url.slice('file:'.length));
+}

@@ -1,0 +1,37 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Connection, Db } from './db.ts';
+import { PrismaClient } from './generated/postgresql/client.ts';
+
+// Held by whichever Switchboard process is migrating. Prisma's engine takes its own lock
+// (72707369) inside; a different key keeps the two from ever waiting on each other.
+const migrationLockKey = 1_400_332_900;
+
+/** Connects to the PostgreSQL database at `url` through the pg adapter (a pool of connections). */
+export function connectPostgresql(url: string): Connection {
+  return {
+    // Both clients are generated from the same models and differ only in provider, so the
+    // PostgreSQL client is typed as the SQLite one. This is the one place that says so.
+    db: new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db,
+    migrationTarget: {
+      dialect: 'postgresql',
+      // One connection per engine, so the engine's own session-level advisory lock is released
+      // on the connection that took it.
+      adapterFactory: new PrismaPg({ connectionString: url, max: 1 }),
+      exclusively: (work) => withMigrationLock(url, work),
+    },
+  };
+}
+
+/** Runs `work` holding the migration advisory lock on a dedicated connection. */
+async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    return await work();
+  } finally {
+    // Ending the session releases the lock, also when `work` failed.
+    await client.end();
+  }
+}
