@@ -24,7 +24,9 @@ async function main(): Promise<void> {
         'Set SWITCHBOARD_ADMIN_TOKEN to choose your own instead.\n\n',
     );
   }
-  process.stdout.write(`Switchboard is listening on ${config.publicUrl} (${store.dialect})\n`);
+  const address = app.server.address();
+  const local = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : config.publicUrl;
+  process.stdout.write(`Switchboard is listening on ${local} (public URL ${config.publicUrl}, ${store.dialect})\n`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -114,7 +114,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     });
 
   function botUser(token: string): Record<string, unknown> {
-    return { id: Number(token.split(':')[0]), is_bot: true, first_name: 'Gateway Test Bot', username: botUsername };
+    return {
+      id: Number(token.split(':')[0]),
+      is_bot: true,
+      first_name: 'Gateway Test Bot',
+      username: botUsername,
+    };
   }
 
   /** Runs a method against the fake's state; the answer Telegram would give. */
@@ -133,7 +138,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         }
         return success(true);
       case 'answerCallbackQuery':
-        if (typeof body.callback_query_id !== 'string') return failure(400, 'Bad Request: query id is missing');
+        if (typeof body.callback_query_id !== 'string')
+          return failure(400, 'Bad Request: query id is missing');
         return success(true);
       case 'sendMessage':
         return sendMessage(token, body);
@@ -145,16 +151,26 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   function sendMessage(token: string, body: Record<string, unknown>): Answer {
     const chatId = body.chat_id;
     const text = body.text;
-    if (typeof chatId !== 'string' && typeof chatId !== 'number') return failure(400, 'Bad Request: chat_id is empty');
-    if (typeof text !== 'string' || text.trim() === '') return failure(400, 'Bad Request: message text is empty');
+    if (typeof chatId !== 'string' && typeof chatId !== 'number')
+      return failure(400, 'Bad Request: chat_id is empty');
+    if (typeof text !== 'string' || text.trim() === '')
+      return failure(400, 'Bad Request: message text is empty');
     if (text.length > MAX_TEXT_LENGTH) return failure(400, 'Bad Request: message is too long');
     const chatKey = String(chatId);
     const messageId = nextMessageIds.get(chatKey) ?? FIRST_MESSAGE_ID;
     nextMessageIds.set(chatKey, messageId + 1);
     sentMessages.push({ chat_id: chatKey, text, message_id: messageId });
     // Numeric chat ids come back as numbers, as Telegram returns them.
-    const chat = /^-?\d+$/.test(chatKey) ? { id: Number(chatKey), type: 'private' } : { id: chatKey, type: 'private' };
-    return success({ message_id: messageId, from: botUser(token), chat, date: Math.floor(Date.now() / 1000), text });
+    const chat = /^-?\d+$/.test(chatKey)
+      ? { id: Number(chatKey), type: 'private' }
+      : { id: chatKey, type: 'private' };
+    return success({
+      message_id: messageId,
+      from: botUser(token),
+      chat,
+      date: Math.floor(Date.now() / 1000),
+      text,
+    });
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -207,13 +223,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       for (const timer of pendingTimers) clearTimeout(timer);
       pendingTimers.clear();
       server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }
 
 function success(result: unknown, description?: string): Answer {
-  return { status: 200, body: description === undefined ? { ok: true, result } : { ok: true, result, description } };
+  return {
+    status: 200,
+    body: description === undefined ? { ok: true, result } : { ok: true, result, description },
+  };
 }
 
 function failure(status: number, description: string, retryAfter?: number): Answer {

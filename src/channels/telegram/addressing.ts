@@ -15,12 +15,18 @@ export function isAddressedToBot(message: TelegramMessage, config: ConnectorValu
   const text = message.text ?? message.caption ?? '';
   const entities = message.entities ?? message.caption_entities ?? [];
   for (const entity of entities) {
-    if (entity.type === 'bot_command' && commandTargetsBot(entityText(text, entity), botUsername)) return true;
-    if (entity.type === 'mention' && botUsername !== undefined && entityText(text, entity).toLowerCase() === `@${botUsername}`) {
+    if (entity.type === 'bot_command' && commandTargetsBot(entityText(text, entity), botUsername))
+      return true;
+    if (
+      entity.type === 'mention' &&
+      botUsername !== undefined &&
+      entityText(text, entity).toLowerCase() === `@${botUsername}`
+    ) {
       return true;
     }
     // A mention of a user without a username links the user instead of naming them.
-    if (entity.type === 'text_mention' && botId !== undefined && String(entity.user?.id) === botId) return true;
+    if (entity.type === 'text_mention' && botId !== undefined && String(entity.user?.id) === botId)
+      return true;
   }
   const repliedTo = message.reply_to_message?.from;
   if (repliedTo === undefined) return false;

@@ -101,15 +101,24 @@ export const telegramConnector: ConnectorDefinition = {
 export function prepareTelegramConfig(values: ConnectorValues): ConnectorValues {
   const token = values.bot_token;
   if (token !== undefined && token !== '' && !BOT_TOKEN_PATTERN.test(token)) {
-    throw new AppError('VALIDATION_FAILED', 'bot_token must look like 123456789:AAH... (as BotFather shows it)');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'bot_token must look like 123456789:AAH... (as BotFather shows it)',
+    );
   }
   const secret = values.webhook_secret;
   if (secret !== undefined && secret !== '' && !WEBHOOK_SECRET_PATTERN.test(secret)) {
-    throw new AppError('VALIDATION_FAILED', 'webhook_secret must be 1–256 characters of A-Z, a-z, 0-9, _ and -');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'webhook_secret must be 1–256 characters of A-Z, a-z, 0-9, _ and -',
+    );
   }
   const adminChatId = values.admin_chat_id;
   if (adminChatId !== undefined && adminChatId !== '' && !CHAT_ID_PATTERN.test(adminChatId)) {
-    throw new AppError('VALIDATION_FAILED', 'admin_chat_id must be a whole number, e.g. 123456789 or -1001234567890');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'admin_chat_id must be a whole number, e.g. 123456789 or -1001234567890',
+    );
   }
   if (secret !== undefined && secret !== '') return values;
   // 32 random bytes in base64url: 43 characters, all within Telegram's allowed alphabet.
@@ -126,7 +135,10 @@ export function readBotToken(config: ConnectorValues): string {
     throw new AppError('VALIDATION_FAILED', 'bot_token is not set');
   }
   if (!BOT_TOKEN_PATTERN.test(token)) {
-    throw new AppError('VALIDATION_FAILED', 'bot_token must look like 123456789:AAH... (as BotFather shows it)');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'bot_token must look like 123456789:AAH... (as BotFather shows it)',
+    );
   }
   return token;
 }

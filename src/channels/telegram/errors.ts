@@ -38,12 +38,18 @@ export function toTelegramError(error: unknown, method: string, token: string | 
   if (error instanceof HttpError) {
     // The body of a proxy error page or a half-written answer does not parse as JSON.
     if (error.error instanceof SyntaxError) {
-      return new AppError('PROVIDER_UNAVAILABLE', `Telegram answered ${method} with something that is not JSON`);
+      return new AppError(
+        'PROVIDER_UNAVAILABLE',
+        `Telegram answered ${method} with something that is not JSON`,
+      );
     }
     const reason = scrubToken(describeCauses(error.error), token);
     return new AppError('NETWORK_ERROR', `could not reach Telegram for ${method} (${reason})`);
   }
-  return new AppError('INTERNAL', `calling Telegram ${method} failed: ${scrubToken(describeCauses(error), token)}`);
+  return new AppError(
+    'INTERNAL',
+    `calling Telegram ${method} failed: ${scrubToken(describeCauses(error), token)}`,
+  );
 }
 
 /** "fetch failed: connect ECONNREFUSED 127.0.0.1:9": undici hides the useful part in `cause`. */

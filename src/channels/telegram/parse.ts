@@ -107,7 +107,11 @@ function callbackEvent(query: TelegramCallbackQuery): InboundEvent {
     ...common,
     kind: 'interactive',
     text: query.data,
-    parts: [title === undefined ? { type: 'interactive', payload: query.data } : { type: 'interactive', payload: query.data, title }],
+    parts: [
+      title === undefined
+        ? { type: 'interactive', payload: query.data }
+        : { type: 'interactive', payload: query.data, title },
+    ],
   };
 }
 
@@ -123,14 +127,20 @@ function subscriptionEvents(update: NonNullable<TelegramUpdate['my_chat_member']
   const status = update.new_chat_member.status;
   if (status !== 'kicked' && status !== 'member') return [];
   return [
-    { type: 'subscription', sender: senderFrom(update.from), subscribed: status === 'member', at: fromUnixSeconds(update.date) },
+    {
+      type: 'subscription',
+      sender: senderFrom(update.from),
+      subscribed: status === 'member',
+      at: fromUnixSeconds(update.date),
+    },
   ];
 }
 
 /** Private chats always reach the bot; in groups only what is addressed to it. */
 function isForBot(message: TelegramMessage, config: ConnectorValues): boolean {
   if (message.chat.type === 'private') return true;
-  if (message.chat.type === 'group' || message.chat.type === 'supergroup') return isAddressedToBot(message, config);
+  if (message.chat.type === 'group' || message.chat.type === 'supergroup')
+    return isAddressedToBot(message, config);
   return false;
 }
 

@@ -69,11 +69,13 @@ const messageSchema = z.looseObject({
   sticker: stickerSchema.optional(),
   location: locationSchema.optional(),
   venue: z.looseObject({ title: z.string().optional() }).optional(),
-  contact: z.looseObject({
-    phone_number: z.string().optional(),
-    first_name: z.string(),
-    last_name: z.string().optional(),
-  }).optional(),
+  contact: z
+    .looseObject({
+      phone_number: z.string().optional(),
+      first_name: z.string(),
+      last_name: z.string().optional(),
+    })
+    .optional(),
   // Only the author matters here: it tells whether a group reply answers the bot.
   reply_to_message: z.looseObject({ from: userSchema.optional() }).optional(),
 });
@@ -84,10 +86,12 @@ const callbackQuerySchema = z.looseObject({
   id: z.string(),
   from: userSchema,
   // Absent when the button was on an inline-mode message; `chat` is absent on such messages too.
-  message: z.looseObject({
-    chat: chatSchema.optional(),
-    reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(inlineButtonSchema)) }).optional(),
-  }).optional(),
+  message: z
+    .looseObject({
+      chat: chatSchema.optional(),
+      reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(inlineButtonSchema)) }).optional(),
+    })
+    .optional(),
   data: z.string().optional(),
 });
 

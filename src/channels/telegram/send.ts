@@ -19,7 +19,10 @@ const TYPING_TIMEOUT_SECONDS = 5;
  * follows, and with the bot token scrubbed from its message. When the message answers a
  * button press, the callback query is answered first so the button stops spinning.
  */
-export async function sendTelegramMessage(message: OutboundMessage, context: SendContext): Promise<SendResult> {
+export async function sendTelegramMessage(
+  message: OutboundMessage,
+  context: SendContext,
+): Promise<SendResult> {
   const problem = textProblem(message.text);
   if (problem !== undefined) return { outcome: 'failed', error: new AppError('VALIDATION_FAILED', problem) };
   try {

@@ -7,7 +7,12 @@ import { readBotToken } from './config.ts';
 import { toTelegramError } from './errors.ts';
 
 /** The updates parse handles; Telegram then does not deliver the others at all. */
-export const TELEGRAM_ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+export const TELEGRAM_ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'callback_query',
+  'my_chat_member',
+] as const;
 
 /**
  * Registers this tenant's webhook with Telegram (with the secret that `verify` checks) and
@@ -21,11 +26,17 @@ export async function setupTelegramWebhook(context: SetupContext): Promise<Setup
   const secret = context.config.webhook_secret;
   if (secret === undefined || secret === '') {
     // Without a secret every webhook call would be refused, so registering would only lose updates.
-    throw new AppError('VALIDATION_FAILED', 'webhook_secret is not set; save the configuration again to generate one');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'webhook_secret is not set; save the configuration again to generate one',
+    );
   }
   const api = createTelegramApi(token, context.environment);
   try {
-    await api.setWebhook(context.webhookUrl, { secret_token: secret, allowed_updates: [...TELEGRAM_ALLOWED_UPDATES] });
+    await api.setWebhook(context.webhookUrl, {
+      secret_token: secret,
+      allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+    });
   } catch (error) {
     throw stepFailure('registering the webhook', 'setWebhook', error, token);
   }
@@ -59,5 +70,7 @@ function stepFailure(step: string, method: string, error: unknown, token: string
     error instanceof GrammyError && error.error_code === 401
       ? ': Telegram does not accept the bot token; copy it again from BotFather'
       : '';
-  return new AppError(mapped.code, `${step} failed${advice} (${mapped.message})`, { retryAfterMs: mapped.retryAfterMs });
+  return new AppError(mapped.code, `${step} failed${advice} (${mapped.message})`, {
+    retryAfterMs: mapped.retryAfterMs,
+  });
 }

@@ -21,7 +21,9 @@ export function verifyTelegramRequest(request: WebhookRequest, config: Connector
   if (Array.isArray(received)) {
     return { ok: false, reason: `${SECRET_HEADER} header sent more than once` };
   }
-  return secretsEqual(received, expected) ? { ok: true } : { ok: false, reason: `wrong ${SECRET_HEADER} header` };
+  return secretsEqual(received, expected)
+    ? { ok: true }
+    : { ok: false, reason: `wrong ${SECRET_HEADER} header` };
 }
 
 /**

@@ -5,7 +5,10 @@ const fixturesDirectory = new URL('./fixtures/', import.meta.url);
 
 /** A fixture as parsed JSON, for tests that change one field of a real payload. */
 export function loadFixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, fixturesDirectory), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`${name}.json`, fixturesDirectory), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** A webhook request carrying `body` exactly as given (a string is sent byte for byte). */
@@ -24,6 +27,9 @@ export function fixtureRequest(name: string, headers: WebhookRequest['headers'] 
 }
 
 /** Provider environment pointing Telegram calls at `apiRoot` (a fake, or a closed port). */
-export function environmentFor(apiRoot: string, fetchFunction: typeof fetch = globalThis.fetch): ProviderEnvironment {
+export function environmentFor(
+  apiRoot: string,
+  fetchFunction: typeof fetch = globalThis.fetch,
+): ProviderEnvironment {
   return { publicUrl: 'https://gateway.example.com', telegramApiRoot: apiRoot, fetch: fetchFunction };
 }

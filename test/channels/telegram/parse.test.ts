@@ -149,7 +149,9 @@ describe('private messages', () => {
   ])('maps a sticker %o to mime type %s', (flags, mimeType) => {
     const sticker = { file_id: 'sticker-1', width: 512, height: 512, type: 'regular', emoji: '👍', ...flags };
     const event = onlyMessage(parseBody(privateMessage({ sticker })));
-    expect(event.parts).toEqual([{ type: 'media', mediaType: 'sticker', providerFileId: 'sticker-1', mimeType }]);
+    expect(event.parts).toEqual([
+      { type: 'media', mediaType: 'sticker', providerFileId: 'sticker-1', mimeType },
+    ]);
   });
 
   it('maps a location to a location part', () => {
@@ -161,7 +163,9 @@ describe('private messages', () => {
 
   it('names a venue location after the venue', () => {
     const event = onlyMessage(parseFixture('message_venue'));
-    expect(event.parts).toEqual([{ type: 'location', latitude: 48.137154, longitude: 11.576124, name: 'Marienplatz' }]);
+    expect(event.parts).toEqual([
+      { type: 'location', latitude: 48.137154, longitude: 11.576124, name: 'Marienplatz' },
+    ]);
   });
 
   it('maps a shared contact to a contact part', () => {
@@ -208,7 +212,10 @@ describe('edits', () => {
 
   it('ignores edits of group messages that are not meant for the bot', () => {
     const chatter = loadFixture('group_chatter');
-    const edit = { update_id: chatter.update_id, edited_message: { ...(chatter.message as object), edit_date: 1767271099 } };
+    const edit = {
+      update_id: chatter.update_id,
+      edited_message: { ...(chatter.message as object), edit_date: 1767271099 },
+    };
     expect(parseBody(edit)).toEqual([]);
   });
 });
@@ -234,7 +241,9 @@ describe('button presses', () => {
   it('falls back to the presser as chat when the button was not under a chat message', () => {
     const update = loadFixture('callback_query');
     const { message: _message, ...query } = update.callback_query as Record<string, unknown>;
-    const event = onlyMessage(parseBody({ ...update, callback_query: { ...query, inline_message_id: 'AAAA' } }));
+    const event = onlyMessage(
+      parseBody({ ...update, callback_query: { ...query, inline_message_id: 'AAAA' } }),
+    );
     expect(event.chatId).toBe('5550000001');
     expect(event.parts).toEqual([{ type: 'interactive', payload: 'slot:10' }]);
   });
@@ -242,8 +251,14 @@ describe('button presses', () => {
   it('keeps a game button without data as unsupported', () => {
     const update = loadFixture('callback_query');
     const { data: _data, ...query } = update.callback_query as Record<string, unknown>;
-    const event = onlyMessage(parseBody({ ...update, callback_query: { ...query, game_short_name: 'quiz' } }));
-    expect(event).toMatchObject({ kind: 'unsupported', parts: [], providerMessageId: 'callback:4382000000000000001' });
+    const event = onlyMessage(
+      parseBody({ ...update, callback_query: { ...query, game_short_name: 'quiz' } }),
+    );
+    expect(event).toMatchObject({
+      kind: 'unsupported',
+      parts: [],
+      providerMessageId: 'callback:4382000000000000001',
+    });
   });
 });
 
@@ -263,14 +278,20 @@ describe('block and unblock', () => {
   it('ignores the bot being added to or removed from a group', () => {
     const update = loadFixture('my_chat_member_blocked');
     const member = update.my_chat_member as Record<string, unknown>;
-    const removedFromGroup = { ...update, my_chat_member: { ...member, chat: { id: -1001000000001, type: 'supergroup' } } };
+    const removedFromGroup = {
+      ...update,
+      my_chat_member: { ...member, chat: { id: -1001000000001, type: 'supergroup' } },
+    };
     expect(parseBody(removedFromGroup)).toEqual([]);
   });
 
   it('ignores other status changes, such as being made administrator', () => {
     const update = loadFixture('my_chat_member_blocked');
     const member = update.my_chat_member as Record<string, unknown>;
-    const promoted = { ...update, my_chat_member: { ...member, new_chat_member: { status: 'administrator' } } };
+    const promoted = {
+      ...update,
+      my_chat_member: { ...member, new_chat_member: { status: 'administrator' } },
+    };
     expect(parseBody(promoted)).toEqual([]);
   });
 });
@@ -292,7 +313,10 @@ describe('groups', () => {
   it('keeps a command without a bot name, which every bot in the group receives', () => {
     const update = loadFixture('group_command_for_bot');
     const message = update.message as Record<string, unknown>;
-    const bare = { ...update, message: { ...message, text: '/hours', entities: [{ offset: 0, length: 6, type: 'bot_command' }] } };
+    const bare = {
+      ...update,
+      message: { ...message, text: '/hours', entities: [{ offset: 0, length: 6, type: 'bot_command' }] },
+    };
     expect(parseBody(bare)).toHaveLength(1);
   });
 
@@ -307,7 +331,10 @@ describe('groups', () => {
   it('recognizes a reply to the bot by id alone', () => {
     const update = loadFixture('group_reply_to_bot');
     const message = update.message as Record<string, unknown>;
-    const reply = { ...update, message: { ...message, reply_to_message: { message_id: 300, from: { id: 7000000001 } } } };
+    const reply = {
+      ...update,
+      message: { ...message, reply_to_message: { message_id: 300, from: { id: 7000000001 } } },
+    };
     expect(parseBody(reply)).toHaveLength(1);
   });
 
@@ -316,7 +343,10 @@ describe('groups', () => {
     const message = update.message as Record<string, unknown>;
     const reply = {
       ...update,
-      message: { ...message, reply_to_message: { message_id: 299, from: { id: 5550000001, username: 'ada_test' } } },
+      message: {
+        ...message,
+        reply_to_message: { message_id: 299, from: { id: 5550000001, username: 'ada_test' } },
+      },
     };
     expect(parseBody(reply)).toEqual([]);
   });

@@ -10,7 +10,10 @@ const authExample = loadFixture('auth_example') as {
 const secret = authExample.setWebhookRequest.body.secret_token;
 const config = { bot_token: '7000000001:fake-token_for-tests', webhook_secret: secret };
 
-function verifyWith(headers: Record<string, string | string[] | undefined>, values: Record<string, string> = config) {
+function verifyWith(
+  headers: Record<string, string | string[] | undefined>,
+  values: Record<string, string> = config,
+) {
   return verifyTelegramRequest(fixtureRequest('message_text_command', headers), values);
 }
 
@@ -53,6 +56,9 @@ describe('secret token header', () => {
   ])('accepts nothing when the configuration has %s', (_name, values) => {
     expect(verifyWith({ 'x-telegram-bot-api-secret-token': '' }, values).ok).toBe(false);
     expect(verifyWith({ 'x-telegram-bot-api-secret-token': secret }, values).ok).toBe(false);
-    expect(verifyWith({}, values)).toMatchObject({ ok: false, reason: expect.stringContaining('no webhook secret') });
+    expect(verifyWith({}, values)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('no webhook secret'),
+    });
   });
 });
