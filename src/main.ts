@@ -1,7 +1,7 @@
-import { ensureAdminToken } from './server/auth.ts';
-import { buildApp } from './server/app.ts';
 import { loadKeyRing } from './connectors/key-ring.ts';
 import { ConfigError, parseConfig } from './core/config.ts';
+import { buildApp } from './server/app.ts';
+import { ensureAdminToken } from './server/auth.ts';
 import { openStore } from './store/index.ts';
 
 /**
@@ -11,9 +11,13 @@ import { openStore } from './store/index.ts';
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const { keyRing, generatedFile } = await loadKeyRing({ specification: config.secretKey, dataDir: config.dataDir });
+  const { keyRing, generatedFile } = await loadKeyRing({
+    specification: config.secretKey,
+    dataDir: config.dataDir,
+  });
   const app = await buildApp({ config, store, keyRing });
-  if (generatedFile) app.log.warn({ file: generatedFile }, 'generated a secret key; back it up with the database');
+  if (generatedFile)
+    app.log.warn({ file: generatedFile }, 'generated a secret key; back it up with the database');
   const adminToken = await ensureAdminToken(store.db, config.adminToken);
   await app.listen({ port: config.port, host: config.host });
 
@@ -25,8 +29,11 @@ async function main(): Promise<void> {
     );
   }
   const address = app.server.address();
-  const local = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : config.publicUrl;
-  process.stdout.write(`Switchboard is listening on ${local} (public URL ${config.publicUrl}, ${store.dialect})\n`);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const local = typeof address === 'object' && address ? `http://${host}:${address.port}` : config.publicUrl;
+  process.stdout.write(
+    `Switchboard is listening on ${local} (public URL ${config.publicUrl}, ${store.dialect})\n`,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -42,6 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+  );
   process.exit(1);
 });

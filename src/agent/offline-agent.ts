@@ -6,7 +6,10 @@ type Intent = 'greeting' | 'capabilities' | 'thanks' | 'media' | 'other';
 const intentPatterns: Array<[Intent, RegExp]> = [
   ['thanks', /\b(thanks|thank you|thx|danke|vielen dank|merci)\b/i],
   ['capabilities', /\b(help|what can you|who are you|hilfe|was kannst du|wer bist du|was machst du)\b/i],
-  ['greeting', /^\s*(\/start\b|hi\b|hello\b|hey\b|hallo\b|moin\b|servus\b|guten (tag|morgen|abend)\b|good (morning|afternoon|evening)\b)/i],
+  [
+    'greeting',
+    /^\s*(\/start\b|hi\b|hello\b|hey\b|hallo\b|moin\b|servus\b|guten (tag|morgen|abend)\b|good (morning|afternoon|evening)\b)/i,
+  ],
 ];
 
 const replies: Record<Language, Record<Intent, (business: string, name: string | null) => string>> = {
@@ -16,7 +19,8 @@ const replies: Record<Language, Record<Intent, (business: string, name: string |
     capabilities: (business) =>
       `I am the assistant of ${business}. I can answer common questions, and when something needs a person I hand the conversation to the team. Just tell me what you need.`,
     thanks: () => 'You are welcome! Anything else I can do for you?',
-    media: () => 'Thank you, I have received it. A member of staff will take a look; is there anything you want to add?',
+    media: () =>
+      'Thank you, I have received it. A member of staff will take a look; is there anything you want to add?',
     other: (business) =>
       `Thanks for your message. I have noted it for the team at ${business}. Tell me a little more, or write "help" to see what I can do.`,
   },

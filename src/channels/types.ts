@@ -30,7 +30,9 @@ export interface OutboundMessage {
  * A send receipt with an explicit outcome. `failed` carries an AppError whose retryable
  * flag tells the dispatcher whether another attempt may help.
  */
-export type SendResult = { outcome: 'sent'; providerMessageId: string } | { outcome: 'failed'; error: AppError };
+export type SendResult =
+  | { outcome: 'sent'; providerMessageId: string }
+  | { outcome: 'failed'; error: AppError };
 
 export interface SendContext {
   config: ConnectorValues;

@@ -22,7 +22,12 @@ export interface ConnectorConfigs {
     status: ConnectorStatus,
     statusDetail: string | null,
   ): Promise<void>;
-  setStatus(tenantId: string, connectorId: string, status: ConnectorStatus, statusDetail: string | null): Promise<void>;
+  setStatus(
+    tenantId: string,
+    connectorId: string,
+    status: ConnectorStatus,
+    statusDetail: string | null,
+  ): Promise<void>;
   remove(tenantId: string, connectorId: string): Promise<boolean>;
   /** Connector ids with a stored configuration, with their status. */
   statuses(tenantId: string): Promise<Map<string, ConnectorStatus>>;
@@ -44,7 +49,8 @@ export function createConnectorConfigs(options: {
   const cacheTtlMs = options.cacheTtlMs ?? 5_000;
   const cache = new Map<string, { config: StoredConfig | undefined; expiresAt: number }>();
   const cacheKey = (tenantId: string, connectorId: string) => `${tenantId}/${connectorId}`;
-  const context = (tenantId: string, connectorId: string, field: string) => `${tenantId}/${connectorId}/${field}`;
+  const context = (tenantId: string, connectorId: string, field: string) =>
+    `${tenantId}/${connectorId}/${field}`;
 
   return {
     async load(tenantId, definition) {
@@ -77,7 +83,8 @@ export function createConnectorConfigs(options: {
       const plain: ConnectorValues = {};
       const sealed: Record<string, string> = {};
       for (const [field, value] of Object.entries(values)) {
-        if (secretKeys.has(field)) sealed[field] = keyRing.encrypt(value, context(tenantId, definition.id, field));
+        if (secretKeys.has(field))
+          sealed[field] = keyRing.encrypt(value, context(tenantId, definition.id, field));
         else plain[field] = value;
       }
       const data = { values: JSON.stringify(plain), secrets: JSON.stringify(sealed), status, statusDetail };
@@ -90,7 +97,10 @@ export function createConnectorConfigs(options: {
     },
 
     async setStatus(tenantId, connectorId, status, statusDetail) {
-      await db.connectorConfig.updateMany({ where: { tenantId, connectorId }, data: { status, statusDetail } });
+      await db.connectorConfig.updateMany({
+        where: { tenantId, connectorId },
+        data: { status, statusDetail },
+      });
       cache.delete(cacheKey(tenantId, connectorId));
     },
 

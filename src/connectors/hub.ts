@@ -85,11 +85,16 @@ export function createConnectorHub(options: {
      * Merges `input` into the stored configuration. A secret left out, or sent back in its
      * masked form, keeps its stored value; an empty string clears an optional field.
      */
-    async updateConfig(who: HubActor, connectorId: string, input: Record<string, unknown>): Promise<MaskedConfig> {
+    async updateConfig(
+      who: HubActor,
+      connectorId: string,
+      input: Record<string, unknown>,
+    ): Promise<MaskedConfig> {
       const found = connector(connectorId);
       const fields = new Map(found.definition.fields.map((field) => [field.key, field]));
       for (const [key, value] of Object.entries(input)) {
-        if (!fields.has(key)) throw new AppError('VALIDATION_FAILED', `"${key}" is not a field of ${connectorId}`);
+        if (!fields.has(key))
+          throw new AppError('VALIDATION_FAILED', `"${key}" is not a field of ${connectorId}`);
         if (typeof value !== 'string') throw new AppError('VALIDATION_FAILED', `"${key}" must be a string`);
       }
       const stored = await configs.load(who.tenantId, found.definition);
@@ -146,9 +151,9 @@ export function createConnectorHub(options: {
       const found = connector(connectorId);
       const stored = await configs.load(who.tenantId, found.definition);
       if (!stored) throw new AppError('NOT_FOUND', `${connectorId} has no stored configuration to test`);
-      const check = await found.test(stored.values).catch(
-        (): ConnectionCheck => ({ ok: false, detail: 'the connection test failed unexpectedly' }),
-      );
+      const check = await found
+        .test(stored.values)
+        .catch((): ConnectionCheck => ({ ok: false, detail: 'the connection test failed unexpectedly' }));
       await configs.setStatus(who.tenantId, connectorId, check.ok ? 'connected' : 'error', check.detail);
       await writeAudit(db, {
         tenantId: who.tenantId,

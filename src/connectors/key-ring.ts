@@ -78,7 +78,10 @@ function createKeyRing(keys: Key[]): KeyRing {
       const decipher = createDecipheriv('aes-256-gcm', key.material, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(Buffer.from(ciphertext, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
     },
     isStale(sealed) {
       return sealed.split('.')[1] !== active.id;

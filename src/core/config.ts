@@ -13,7 +13,9 @@ const environmentSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SWITCHBOARD_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   SWITCHBOARD_SECRET_KEY: z.string().min(1).optional(),
-  TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(DEFAULT_TELEGRAM_API_ROOT),
+  TELEGRAM_API_ROOT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default(DEFAULT_TELEGRAM_API_ROOT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),

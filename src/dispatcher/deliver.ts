@@ -31,7 +31,8 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         where: { id: outboxId },
         include: { message: { include: { conversation: { include: { contact: true } } } } },
       });
-      if (!outbox || outbox.status === 'sent' || outbox.status === 'dead' || outbox.status === 'suppressed') continue;
+      if (!outbox || outbox.status === 'sent' || outbox.status === 'dead' || outbox.status === 'suppressed')
+        continue;
       const conversation = outbox.message.conversation;
       if (conversation.contact.optedOut) {
         await settle(outboxId, outbox.messageId, 'suppressed', 'suppressed', 'the contact has opted out');
@@ -41,9 +42,13 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         const adapter = channels[outbox.channel];
         if (!adapter) throw new AppError('UNKNOWN_CHANNEL', `channel "${outbox.channel}" is not available`);
         const config = await loadConfig(job.tenantId, outbox.channel);
-        if (!config) throw new AppError('CHANNEL_NOT_CONFIGURED', `channel "${outbox.channel}" is not configured`);
+        if (!config)
+          throw new AppError('CHANNEL_NOT_CONFIGURED', `channel "${outbox.channel}" is not configured`);
         await db.$transaction([
-          db.outboxMessage.update({ where: { id: outboxId }, data: { status: 'sending', attempts: { increment: 1 } } }),
+          db.outboxMessage.update({
+            where: { id: outboxId },
+            data: { status: 'sending', attempts: { increment: 1 } },
+          }),
           db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
         ]);
         const result = await adapter.send(
@@ -59,20 +64,36 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           db.outboxMessage.update({ where: { id: outboxId }, data: { status: 'sent', lastError: null } }),
           db.message.update({
             where: { id: outbox.messageId },
-            data: { status: 'sent', providerMessageId: result.providerMessageId, sentAt: new Date(), error: null },
+            data: {
+              status: 'sent',
+              providerMessageId: result.providerMessageId,
+              sentAt: new Date(),
+              error: null,
+            },
           }),
         ]);
       } catch (error) {
         const failure =
-          error instanceof AppError ? error : new AppError('INTERNAL', 'delivery failed unexpectedly', { cause: error });
+          error instanceof AppError
+            ? error
+            : new AppError('INTERNAL', 'delivery failed unexpectedly', { cause: error });
         const final = !failure.retryable || job.attempts >= job.maxAttempts;
         if (!final) {
-          await settle(outboxId, outbox.messageId, 'pending', 'queued', `${failure.code}: ${failure.message}`);
+          await settle(
+            outboxId,
+            outbox.messageId,
+            'pending',
+            'queued',
+            `${failure.code}: ${failure.message}`,
+          );
           throw failure;
         }
         const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
         for (const remaining of payload.outboxIds.slice(index)) {
-          const row = await db.outboxMessage.findUnique({ where: { id: remaining }, select: { messageId: true } });
+          const row = await db.outboxMessage.findUnique({
+            where: { id: remaining },
+            select: { messageId: true },
+          });
           if (row) await settle(remaining, row.messageId, 'dead', 'failed', reason);
         }
         throw new AppError('DELIVERY_FAILED', reason);
@@ -102,5 +123,8 @@ export async function showTyping(
   const adapter = dependencies.channels[target.channel];
   if (!adapter?.showTyping) return;
   const config = await dependencies.loadConfig(target.tenantId, target.channel).catch(() => undefined);
-  if (config) await adapter.showTyping(target.chatId, { config, environment: dependencies.environment }).catch(() => {});
+  if (config)
+    await adapter
+      .showTyping(target.chatId, { config, environment: dependencies.environment })
+      .catch(() => {});
 }

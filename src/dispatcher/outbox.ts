@@ -32,8 +32,13 @@ export interface DeliverPayload {
  */
 export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Promise<boolean> {
   const pieces = splitText(request.text, request.maxTextLength);
-  const keys = pieces.map((_, index) => (index === 0 ? request.idempotencyKey : `${request.idempotencyKey}#${index}`));
-  const existing = await tx.outboxMessage.findUnique({ where: { idempotencyKey: keys[0]! }, select: { id: true } });
+  const keys = pieces.map((_, index) =>
+    index === 0 ? request.idempotencyKey : `${request.idempotencyKey}#${index}`,
+  );
+  const existing = await tx.outboxMessage.findUnique({
+    where: { idempotencyKey: keys[0]! },
+    select: { id: true },
+  });
   if (existing) return false;
   const outboxIds: string[] = [];
   for (const [index, text] of pieces.entries()) {
@@ -57,9 +62,18 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
     });
     outboxIds.push(outbox.id);
   }
-  const payload: DeliverPayload = { outboxIds, ...(request.inReplyTo ? { inReplyTo: request.inReplyTo } : {}) };
+  const payload: DeliverPayload = {
+    outboxIds,
+    ...(request.inReplyTo ? { inReplyTo: request.inReplyTo } : {}),
+  };
   await enqueueJobs(tx, [
-    { tenantId: request.tenantId, kind: DELIVER_JOB, payload, runAtMs: request.nowMs, maxAttempts: request.maxAttempts },
+    {
+      tenantId: request.tenantId,
+      kind: DELIVER_JOB,
+      payload,
+      runAtMs: request.nowMs,
+      maxAttempts: request.maxAttempts,
+    },
   ]);
   return true;
 }

@@ -43,10 +43,12 @@ const key = (...parts: string[]) => parts.join('\u0000');
 export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStored): Promise<IngestOutcome[]> {
   return db.$transaction(async (tx) => {
     const outcomes = items.map(() => ({ stored: 0, duplicates: 0 }));
-    const messages: Array<{ item: number; tenantId: string; channel: string; event: InboundMessageEvent }> = [];
+    const messages: Array<{ item: number; tenantId: string; channel: string; event: InboundMessageEvent }> =
+      [];
     for (const [index, item] of items.entries()) {
       for (const event of item.events) {
-        if (event.type === 'message') messages.push({ item: index, tenantId: item.tenantId, channel: item.channel, event });
+        if (event.type === 'message')
+          messages.push({ item: index, tenantId: item.tenantId, channel: item.channel, event });
       }
     }
     const fresh = await dropDuplicates(tx, messages, outcomes);
@@ -132,7 +134,9 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
 
 /** Maps tenant+channel+sender id → contact id, creating contacts and identities not seen before. */
 async function resolveContacts(tx: DbTransaction, fresh: PendingMessage[]): Promise<Map<string, string>> {
-  const senders = uniqueBy(fresh, (entry) => key(entry.tenantId, entry.channel, entry.event.sender.externalId));
+  const senders = uniqueBy(fresh, (entry) =>
+    key(entry.tenantId, entry.channel, entry.event.sender.externalId),
+  );
   const identities = await tx.channelIdentity.findMany({
     where: {
       OR: groupBy(senders, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
@@ -144,7 +148,10 @@ async function resolveContacts(tx: DbTransaction, fresh: PendingMessage[]): Prom
     select: { tenantId: true, channel: true, externalId: true, contactId: true },
   });
   const contactIds = new Map(
-    identities.map((identity) => [key(identity.tenantId, identity.channel, identity.externalId), identity.contactId]),
+    identities.map((identity) => [
+      key(identity.tenantId, identity.channel, identity.externalId),
+      identity.contactId,
+    ]),
   );
   const missing = senders.filter(
     (entry) => !contactIds.has(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
@@ -198,7 +205,9 @@ async function resolveConversations(
       conversation.id,
     ]),
   );
-  const missing = chats.filter((entry) => !conversationIds.has(key(entry.tenantId, entry.channel, entry.event.chatId)));
+  const missing = chats.filter(
+    (entry) => !conversationIds.has(key(entry.tenantId, entry.channel, entry.event.chatId)),
+  );
   if (missing.length > 0) {
     const rows = missing.map((entry) => ({
       id: randomUUID(),
@@ -248,15 +257,20 @@ async function applyStatus(tx: DbTransaction, item: IngestItem, event: InboundSt
     },
     select: { id: true, status: true, direction: true },
   });
-  if (!message || message.direction !== 'outbound') return;
-  if (event.status !== 'failed' && (statusRank[event.status] ?? 0) <= (statusRank[message.status] ?? 0)) return;
+  if (message?.direction !== 'outbound') return;
+  if (event.status !== 'failed' && (statusRank[event.status] ?? 0) <= (statusRank[message.status] ?? 0))
+    return;
   await tx.message.update({
     where: { id: message.id },
     data: { status: event.status, error: event.status === 'failed' ? (event.error ?? 'failed') : null },
   });
 }
 
-async function applySubscription(tx: DbTransaction, item: IngestItem, event: InboundSubscriptionEvent): Promise<void> {
+async function applySubscription(
+  tx: DbTransaction,
+  item: IngestItem,
+  event: InboundSubscriptionEvent,
+): Promise<void> {
   const identity = await tx.channelIdentity.findUnique({
     where: {
       tenantId_channel_externalId: {

@@ -46,7 +46,7 @@ export function createIngestor(options: { db: Db; onStored: OnStored; maxBatch?:
           batch.map((entry) => entry.item),
           onStored,
         );
-        batch.forEach((entry, index) => entry.resolve(outcomes[index]!));
+        for (const [index, entry] of batch.entries()) entry.resolve(outcomes[index]!);
       } catch {
         for (const entry of batch) await writeAlone(entry);
       }

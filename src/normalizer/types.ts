@@ -71,4 +71,8 @@ export interface InboundSubscriptionEvent {
   at: Date;
 }
 
-export type InboundEvent = InboundMessageEvent | InboundEditEvent | InboundStatusEvent | InboundSubscriptionEvent;
+export type InboundEvent =
+  | InboundMessageEvent
+  | InboundEditEvent
+  | InboundStatusEvent
+  | InboundSubscriptionEvent;

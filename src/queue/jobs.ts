@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Dialect, DbTransaction, Db } from '../store/index.ts';
+import type { Db, DbTransaction, Dialect } from '../store/index.ts';
 
 /** A job as a worker sees it after leasing it. `attempts` counts this run. */
 export interface LeasedJob {
@@ -112,7 +112,13 @@ export async function rescheduleJob(
 ): Promise<void> {
   await db.job.updateMany({
     where: { id: jobId, lockedBy: workerId },
-    data: { status: 'queued', runAtMs: BigInt(runAtMs), lockedBy: null, lockedUntilMs: null, lastError: error },
+    data: {
+      status: 'queued',
+      runAtMs: BigInt(runAtMs),
+      lockedBy: null,
+      lockedUntilMs: null,
+      lastError: error,
+    },
   });
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAppError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
+import { isAppError } from '../core/errors.ts';
 import type { Db, Dialect } from '../store/index.ts';
 import { type BackoffPolicy, defaultBackoff, retryDelayMs } from './backoff.ts';
 import { buryJob, completeJob, type LeasedJob, leaseJobs, renewLease, rescheduleJob } from './jobs.ts';
@@ -80,7 +80,10 @@ export function startWorker(options: WorkerOptions): Worker {
     }
     const retryAfterMs = isAppError(error) ? error.retryAfterMs : undefined;
     const delay = retryDelayMs(backoff, job.attempts, retryAfterMs);
-    logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, delay, reason }, 'job will be retried');
+    logger.warn(
+      { jobId: job.id, kind: job.kind, attempts: job.attempts, delay, reason },
+      'job will be retried',
+    );
     await rescheduleJob(db, job.id, id, clock.now() + delay, reason);
   }
 
@@ -90,11 +93,18 @@ export function startWorker(options: WorkerOptions): Worker {
       let claimed = 0;
       if (free > 0) {
         try {
-          const jobs = await leaseJobs(db, dialect, { workerId: id, limit: free, nowMs: clock.now(), leaseMs });
+          const jobs = await leaseJobs(db, dialect, {
+            workerId: id,
+            limit: free,
+            nowMs: clock.now(),
+            leaseMs,
+          });
           claimed = jobs.length;
           for (const job of jobs) {
             const task: Promise<void> = run(job)
-              .catch((error: unknown) => logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed'))
+              .catch((error: unknown) =>
+                logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed'),
+              )
               .finally(() => {
                 running.delete(task);
                 wake();

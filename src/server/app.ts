@@ -63,7 +63,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       dependencies.logger === false
         ? false
         : {
-            level: dependencies.logger === true || !dependencies.logger ? config.logLevel : dependencies.logger.level,
+            level:
+              dependencies.logger === true || !dependencies.logger
+                ? config.logLevel
+                : dependencies.logger.level,
             redact: ['req.headers.authorization', 'req.headers["x-telegram-bot-api-secret-token"]'],
           },
     requestIdHeader: 'x-request-id',

@@ -35,9 +35,12 @@ export async function ensureAdminToken(db: Db, configured: string | undefined): 
     });
     return undefined;
   }
-  if (await db.apiToken.findFirst({ where: { kind: 'admin', revokedAt: null }, select: { id: true } })) return undefined;
+  if (await db.apiToken.findFirst({ where: { kind: 'admin', revokedAt: null }, select: { id: true } }))
+    return undefined;
   const token = generateToken('sba');
-  await db.apiToken.create({ data: { kind: 'admin', tokenHash: hashToken(token), label: 'generated on first start' } });
+  await db.apiToken.create({
+    data: { kind: 'admin', tokenHash: hashToken(token), label: 'generated on first start' },
+  });
   return token;
 }
 
@@ -58,7 +61,10 @@ export function createAuthenticator(options: { db: Db; clock: Clock; cacheTtlMs?
     const tokenHash = hashToken(token);
     const cached = cache.get(tokenHash);
     if (cached && cached.expiresAt > clock.now()) return cached.record;
-    const row = await db.apiToken.findUnique({ where: { tokenHash }, include: { tenant: { select: { slug: true } } } });
+    const row = await db.apiToken.findUnique({
+      where: { tokenHash },
+      include: { tenant: { select: { slug: true } } },
+    });
     const record =
       row && !row.revokedAt
         ? { id: row.id, kind: row.kind, tenantId: row.tenantId, tenantSlug: row.tenant?.slug ?? null }
@@ -93,7 +99,13 @@ export function createAuthenticator(options: { db: Db; clock: Clock; cacheTtlMs?
       if (typeof slug === 'string' && slug !== '') {
         const tenant = await tenantBySlug(slug);
         if (!tenant) throw new AppError('UNKNOWN_TENANT', `there is no tenant "${slug}"`);
-        return { kind: 'tenant', tokenId: record.id, tenantId: tenant.id, tenantSlug: tenant.slug, viaAdmin: true };
+        return {
+          kind: 'tenant',
+          tokenId: record.id,
+          tenantId: tenant.id,
+          tenantSlug: tenant.slug,
+          viaAdmin: true,
+        };
       }
       return { kind: 'admin', tokenId: record.id };
     },

@@ -12,7 +12,10 @@ declare module 'fastify' {
 export function tenantCaller(request: FastifyRequest): TenantCaller {
   const caller = request.caller;
   if (caller?.kind === 'tenant') return caller;
-  throw new AppError('BAD_REQUEST', 'this route acts for a tenant: use a tenant token, or the admin token with X-Tenant');
+  throw new AppError(
+    'BAD_REQUEST',
+    'this route acts for a tenant: use a tenant token, or the admin token with X-Tenant',
+  );
 }
 
 /** Only the platform admin, acting for no tenant in particular. */

@@ -14,7 +14,8 @@ function fromFastify(error: FastifyError): AppError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('BAD_REQUEST', 'the Content-Length header does not match the body');
     default:
-      if (error instanceof SyntaxError) return new AppError('MALFORMED_JSON', 'the request body is not valid JSON');
+      if (error instanceof SyntaxError)
+        return new AppError('MALFORMED_JSON', 'the request body is not valid JSON');
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
         return new AppError('BAD_REQUEST', error.message);
       }
@@ -34,6 +35,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(500).send({ error: 'INTERNAL', message: 'something went wrong on our side' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .status(404)
+      .send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 }

@@ -80,7 +80,9 @@ export function createRespondHandler(
         channel: message.channel,
         text: reply.text,
         idempotencyKey,
-        inReplyTo: message.providerMessageId ? { providerMessageId: message.providerMessageId, kind: message.kind } : undefined,
+        inReplyTo: message.providerMessageId
+          ? { providerMessageId: message.providerMessageId, kind: message.kind }
+          : undefined,
         maxTextLength: adapter.maxTextLength,
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
@@ -90,7 +92,12 @@ export function createRespondHandler(
   };
 }
 
-async function transcriptUpTo(db: Db, conversationId: string, until: Date, messageId: string): Promise<TranscriptEntry[]> {
+async function transcriptUpTo(
+  db: Db,
+  conversationId: string,
+  until: Date,
+  messageId: string,
+): Promise<TranscriptEntry[]> {
   const rows = await db.message.findMany({
     where: { conversationId, createdAt: { lte: until } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

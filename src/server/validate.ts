@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 
 /** Validates input at the edge; the error names each offending field and what is wrong with it. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, what: string): z.infer<Schema> {
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  what: string,
+): z.infer<Schema> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) =>

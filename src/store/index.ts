@@ -1,5 +1,5 @@
 // The store: one Prisma client over SQLite (embedded default) or PostgreSQL (scale-out), with
-// the matching migration history applied on open. See raw-sql.md beside this file before
+// the matching migration history applied on open. Read the raw SQL notes in db.ts before
 // writing raw SQL.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

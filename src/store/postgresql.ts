@@ -3,8 +3,9 @@ import pg from 'pg';
 import type { Connection, Db } from './db.ts';
 import { PrismaClient } from './generated/postgresql/client.ts';
 
-// Held by whichever Switchboard process is migrating. Prisma's engine takes its own lock
-// (72707369) inside; a different key keeps the two from ever waiting on each other.
+// Held by whichever Switchboard process is migrating. The engine takes Prisma's own lock
+// (72707369) too, but gives up after 10 s, so a process starting beside a long migration would
+// fail; this lock waits as long as the migration takes. A different key keeps the two apart.
 const migrationLockKey = 1_400_332_900;
 
 /** Connects to the PostgreSQL database at `url` through the pg adapter (a pool of connections). */

@@ -27,11 +27,27 @@ function loadWasm(): Promise<void> {
   loading ??= (async () => {
     const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
+    const imports = { './schema_engine_bg.js': withUnreferencedTimers(bindings) };
+    const { instance } = await WebAssembly.instantiate(bytes, imports);
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })();
   return loading;
+}
+
+/**
+ * The engine bounds its wait for PostgreSQL's advisory lock with a 10 s timer that it never
+ * clears, which kept every process that migrated alive for 10 s after its work was done.
+ * Unreferenced, the timer still fires while the process has other work, and no longer holds it.
+ */
+function withUnreferencedTimers(glue: Record<string, unknown>): Record<string, unknown> {
+  const imports = { ...glue };
+  for (const [name, value] of Object.entries(glue)) {
+    if (!name.startsWith('__wbg_setTimeout_') || typeof value !== 'function') continue;
+    const setTimer = value as (callback: () => void, delayMs: number) => NodeJS.Timeout;
+    imports[name] = (callback: () => void, delayMs: number) => setTimer(callback, delayMs).unref();
+  }
+  return imports;
 }
 
 export interface EngineSession {

@@ -23,8 +23,8 @@ export async function connectSqlite(file: string): Promise<Connection> {
       dialect: 'sqlite',
       adapterFactory,
       // The engine serializes SQLite migrations itself: it sets locking_mode=EXCLUSIVE on its
-      // connection before applying, and another process waits up to the busy timeout.
-      exclusively: (work) => work(),
+      // connection, which waits up to the busy timeout for every other connection to close.
+      exclusively: (work) => work().catch((error: unknown) => explainBusy(error, file)),
     },
   };
 }
@@ -41,4 +41,19 @@ function withConnectionSetup(factory: PrismaBetterSqlite3): SqlMigrationAwareDri
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
   };
+}
+
+/**
+ * The adapter reports SQLITE_BUSY as "SocketTimeout", a kind the engine's build does not know,
+ * so the engine's message names neither the cause nor the fix.
+ */
+function explainBusy(error: unknown, file: string): never {
+  if (error instanceof Error && error.message.includes('SocketTimeout')) {
+    throw new Error(
+      `Cannot migrate ${file}: another process has it open. SQLite migrations need the file to ` +
+        'themselves; stop the other Switchboard process and start again.',
+      { cause: error },
+    );
+  }
+  throw error;
 }

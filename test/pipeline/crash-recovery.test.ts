@@ -62,10 +62,22 @@ describe('crash recovery', () => {
   /** Creates a tenant with Telegram configured; returns its slug and the webhook secret. */
   async function provision(gateway: GatewayProcess): Promise<{ slug: string; secret: string }> {
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const created = await call(gateway, 'POST', '/admin/tenants', { slug: 'florist', name: 'Florist' }, admin);
+    const created = await call(
+      gateway,
+      'POST',
+      '/admin/tenants',
+      { slug: 'florist', name: 'Florist' },
+      admin,
+    );
     expect(created.status).toBe(201);
     const tenant = { authorization: `Bearer ${String(created.body.apiToken)}` };
-    const saved = await call(gateway, 'PUT', '/admin/connector-hub/telegram/config', { bot_token: FAKE_BOT_TOKEN }, tenant);
+    const saved = await call(
+      gateway,
+      'PUT',
+      '/admin/connector-hub/telegram/config',
+      { bot_token: FAKE_BOT_TOKEN },
+      tenant,
+    );
     expect(saved.body.status).toBe('connected');
     const registration = telegram.calls.findLast((entry) => entry.method === 'setWebhook');
     return { slug: 'florist', secret: String(registration!.body.secret_token) };
@@ -103,8 +115,17 @@ describe('crash recovery', () => {
     const first = await start();
     const { slug, secret } = await provision(first);
     telegram.fail('sendMessage', [{ status: 500, delayMs: 10_000 }]);
-    await postUpdate(first, slug, secret, textUpdate({ updateId: 2, messageId: 12, chatId: 5550000002, text: 'hi' }));
-    await eventually(() => telegram.calls.some((entry) => entry.method === 'sendMessage'), 15_000, 'a send attempt');
+    await postUpdate(
+      first,
+      slug,
+      secret,
+      textUpdate({ updateId: 2, messageId: 12, chatId: 5550000002, text: 'hi' }),
+    );
+    await eventually(
+      () => telegram.calls.some((entry) => entry.method === 'sendMessage'),
+      15_000,
+      'a send attempt',
+    );
     await first.stop('SIGKILL');
     expect(telegram.sent()).toHaveLength(0);
 
@@ -117,25 +138,36 @@ describe('crash recovery', () => {
 
   // Several processes on one database is the scale-out mode, which is PostgreSQL; the
   // embedded SQLite default is one process (see the README).
-  it.runIf(postgresServerUrl())('lets two processes share one queue without answering anything twice', async () => {
-    const first = await start();
-    const { slug, secret } = await provision(first);
-    const second = await start();
-    const updates = Array.from({ length: 40 }, (_, index) =>
-      textUpdate({ updateId: 100 + index, messageId: 100 + index, chatId: 5550001000 + index, text: 'hello' }),
-    );
-    // Every update goes to both processes, as a load balancer retrying would do.
-    const responses = await Promise.all(
-      updates.flatMap((update) => [postUpdate(first, slug, secret, update), postUpdate(second, slug, secret, update)]),
-    );
-    expect(responses.filter((response) => response.status !== 200)).toEqual([]);
-    await eventually(() => telegram.sent().length >= updates.length, 20_000, 'all replies');
-    await settled();
-    expect(await store.db.message.count({ where: { direction: 'inbound' } })).toBe(updates.length);
-    const chats = telegram.sent().map((message) => message.chat_id);
-    expect(chats).toHaveLength(updates.length);
-    expect(new Set(chats).size).toBe(updates.length);
-    const workers = await store.db.job.findMany({ where: { kind: 'respond' }, select: { lockedBy: true } });
-    expect(workers).toHaveLength(updates.length);
-  });
+  it.runIf(postgresServerUrl())(
+    'lets two processes share one queue without answering anything twice',
+    async () => {
+      const first = await start();
+      const { slug, secret } = await provision(first);
+      const second = await start();
+      const updates = Array.from({ length: 40 }, (_, index) =>
+        textUpdate({
+          updateId: 100 + index,
+          messageId: 100 + index,
+          chatId: 5550001000 + index,
+          text: 'hello',
+        }),
+      );
+      // Every update goes to both processes, as a load balancer retrying would do.
+      const responses = await Promise.all(
+        updates.flatMap((update) => [
+          postUpdate(first, slug, secret, update),
+          postUpdate(second, slug, secret, update),
+        ]),
+      );
+      expect(responses.filter((response) => response.status !== 200)).toEqual([]);
+      await eventually(() => telegram.sent().length >= updates.length, 20_000, 'all replies');
+      await settled();
+      expect(await store.db.message.count({ where: { direction: 'inbound' } })).toBe(updates.length);
+      const chats = telegram.sent().map((message) => message.chat_id);
+      expect(chats).toHaveLength(updates.length);
+      expect(new Set(chats).size).toBe(updates.length);
+      const workers = await store.db.job.findMany({ where: { kind: 'respond' }, select: { lockedBy: true } });
+      expect(workers).toHaveLength(updates.length);
+    },
+  );
 });

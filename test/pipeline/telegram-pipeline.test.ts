@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueReply } from '../../src/dispatcher/outbox.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore } from '../support/database.ts';
-import { eventually, startTestGateway, type TestGateway, type TestTenant, textUpdate } from '../support/gateway.ts';
+import {
+  eventually,
+  startTestGateway,
+  type TestGateway,
+  type TestTenant,
+  textUpdate,
+} from '../support/gateway.ts';
 
 type TestStore = Awaited<ReturnType<typeof createTestStore>>;
 
@@ -42,10 +48,12 @@ describe('Telegram end to end', () => {
       secret,
     );
     expect(response.statusCode).toBe(200);
-    const [reply] = await eventually(() => (telegram.sent().length > 0 ? telegram.sent() : undefined));
+    const reply = await eventually(() => telegram.sent()[0]);
     expect(reply!.chat_id).toBe('5550000001');
     expect(reply!.text).toMatch(/^Hallo Ada!/);
-    expect(telegram.calls.some((call) => call.method === 'sendChatAction' && call.body.action === 'typing')).toBe(true);
+    expect(
+      telegram.calls.some((call) => call.method === 'sendChatAction' && call.body.action === 'typing'),
+    ).toBe(true);
     await queueSettled();
     expect(telegram.sent()).toHaveLength(1);
     const outbound = await store.db.message.findFirstOrThrow({ where: { direction: 'outbound' } });
@@ -94,7 +102,11 @@ describe('Telegram end to end', () => {
 
   it('honours retry_after on 429, retries 5xx, and delivers once', async () => {
     telegram.fail('sendMessage', [{ status: 429, retryAfter: 1 }, { status: 500 }, { status: 502 }]);
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 10, messageId: 24, chatId: 5550000005, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 10, messageId: 24, chatId: 5550000005, text: 'hi' }),
+      secret,
+    );
     const attempts = () => telegram.calls.filter((call) => call.method === 'sendMessage').length;
     await eventually(() => attempts() >= 1);
     const firstAttemptAt = Date.now();
@@ -111,34 +123,53 @@ describe('Telegram end to end', () => {
 
   it('dead-letters the reply after the last attempt and shows it in the transcript', async () => {
     telegram.fail('sendMessage', [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 11, messageId: 25, chatId: 5550000006, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 11, messageId: 25, chatId: 5550000006, text: 'hi' }),
+      secret,
+    );
     await queueSettled();
     expect(telegram.sent()).toHaveLength(0);
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'dead', attempts: 4 });
     expect(await store.db.job.count({ where: { kind: 'deliver', status: 'dead' } })).toBe(1);
 
-    const conversations = await gateway.request({ method: 'GET', url: '/admin/conversations', token: tenant.apiToken });
+    const conversations = await gateway.request({
+      method: 'GET',
+      url: '/admin/conversations',
+      token: tenant.apiToken,
+    });
     const conversationId = conversations.json().items[0].id;
     const transcript = await gateway.request({
       method: 'GET',
       url: `/admin/conversations/${conversationId}/messages`,
       token: tenant.apiToken,
     });
-    const outbound = transcript.json().items.find((item: { direction: string }) => item.direction === 'outbound');
+    const outbound = transcript
+      .json()
+      .items.find((item: { direction: string }) => item.direction === 'outbound');
     expect(outbound.status).toBe('failed');
     expect(outbound.error).toMatch(/dead-lettered after 4 attempt/);
   });
 
   it('does not retry a permanent rejection such as a blocked bot', async () => {
     telegram.fail('sendMessage', [{ status: 403, description: 'Forbidden: bot was blocked by the user' }]);
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 12, messageId: 26, chatId: 5550000007, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 12, messageId: 26, chatId: 5550000007, text: 'hi' }),
+      secret,
+    );
     await queueSettled();
     expect(telegram.calls.filter((call) => call.method === 'sendMessage')).toHaveLength(1);
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'dead', attempts: 1 });
   });
 
   it('applies an edit to the stored message, keeps the earlier text, and does not answer again', async () => {
-    const update = textUpdate({ updateId: 13, messageId: 27, chatId: 5550000008, text: 'I want to book on Monday' });
+    const update = textUpdate({
+      updateId: 13,
+      messageId: 27,
+      chatId: 5550000008,
+      text: 'I want to book on Monday',
+    });
     await gateway.postUpdate(tenant.slug, update, secret);
     await eventually(() => telegram.sent().length === 1);
     const edit = {
@@ -148,7 +179,10 @@ describe('Telegram end to end', () => {
     expect((await gateway.postUpdate(tenant.slug, edit, secret)).statusCode).toBe(200);
     expect((await gateway.postUpdate(tenant.slug, edit, secret)).statusCode).toBe(200);
     await queueSettled();
-    const message = await store.db.message.findFirstOrThrow({ where: { direction: 'inbound' }, include: { edits: true } });
+    const message = await store.db.message.findFirstOrThrow({
+      where: { direction: 'inbound' },
+      include: { edits: true },
+    });
     expect(message.text).toBe('I want to book on Tuesday');
     expect(message.edits.map((entry) => entry.text)).toEqual(['I want to book on Monday']);
     expect(telegram.sent()).toHaveLength(1);
@@ -156,7 +190,11 @@ describe('Telegram end to end', () => {
 
   it('records that a contact blocked the bot, and sends nothing to them afterwards', async () => {
     const chatId = 5550000009;
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 15, messageId: 28, chatId, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 15, messageId: 28, chatId, text: 'hi' }),
+      secret,
+    );
     await eventually(() => telegram.sent().length === 1);
     await queueSettled();
     const blocked = {
@@ -166,7 +204,11 @@ describe('Telegram end to end', () => {
         from: { id: chatId, is_bot: false, first_name: 'Ada' },
         date: 1767269400,
         old_chat_member: { user: { id: 7000000001, is_bot: true, first_name: 'Bot' }, status: 'member' },
-        new_chat_member: { user: { id: 7000000001, is_bot: true, first_name: 'Bot' }, status: 'kicked', until_date: 0 },
+        new_chat_member: {
+          user: { id: 7000000001, is_bot: true, first_name: 'Bot' },
+          status: 'kicked',
+          until_date: 0,
+        },
       },
     };
     expect((await gateway.postUpdate(tenant.slug, blocked, secret)).statusCode).toBe(200);
@@ -189,13 +231,19 @@ describe('Telegram end to end', () => {
     gateway.app.worker?.wake();
     await queueSettled();
     expect(telegram.sent()).toHaveLength(1);
-    expect(await store.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: 'follow-up' } })).toMatchObject({
+    expect(
+      await store.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: 'follow-up' } }),
+    ).toMatchObject({
       status: 'suppressed',
     });
   });
 
   it('splits a reply longer than 4096 characters and delivers the pieces in order', async () => {
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 17, messageId: 29, chatId: 5550000010, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 17, messageId: 29, chatId: 5550000010, text: 'hi' }),
+      secret,
+    );
     await eventually(() => telegram.sent().length === 1);
     const conversation = await store.db.conversation.findFirstOrThrow();
     const sentences = Array.from({ length: 120 }, (_, index) => `Sentence number ${index} of a long answer.`);
@@ -223,7 +271,11 @@ describe('Telegram end to end', () => {
 
   it('drains in-flight work on graceful shutdown', async () => {
     telegram.delay('sendMessage', 400);
-    await gateway.postUpdate(tenant.slug, textUpdate({ updateId: 18, messageId: 30, chatId: 5550000011, text: 'hi' }), secret);
+    await gateway.postUpdate(
+      tenant.slug,
+      textUpdate({ updateId: 18, messageId: 30, chatId: 5550000011, text: 'hi' }),
+      secret,
+    );
     await eventually(() => telegram.calls.some((call) => call.method === 'sendMessage'));
     await gateway.close();
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'sent' });

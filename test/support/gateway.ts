@@ -2,11 +2,11 @@
  * An in-process gateway for integration tests: the real app on a real database (SQLite,
  * or PostgreSQL when DATABASE_URL says so), pointed at a loopback fake Telegram.
  */
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { generateKeySpecification, type KeyRing, parseKeyRing } from '../../src/connectors/key-ring.ts';
 import { parseConfig } from '../../src/core/config.ts';
-import { ensureAdminToken } from '../../src/server/auth.ts';
 import { buildApp } from '../../src/server/app.ts';
+import { ensureAdminToken } from '../../src/server/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram } from '../fakes/telegram-api.ts';
 
@@ -22,11 +22,11 @@ export interface TestTenant {
 export interface TestGateway {
   app: FastifyInstance;
   keyRing: KeyRing;
-  request(options: InjectOptions & { token?: string }): ReturnType<FastifyInstance['inject']>;
+  request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
   createTenant(slug: string, name?: string): Promise<TestTenant>;
   /** Saves a Telegram configuration; returns the webhook secret the gateway registered with the fake. */
   configureTelegram(tenant: TestTenant, values?: Record<string, string>): Promise<string>;
-  postUpdate(slug: string, update: unknown, secret: string | undefined): ReturnType<FastifyInstance['inject']>;
+  postUpdate(slug: string, update: unknown, secret: string | undefined): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -80,7 +80,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       });
       if (response.statusCode !== 200) throw new Error(`configuring telegram failed: ${response.body}`);
       const registration = options.telegram.calls.findLast(
-        (call) => call.method === 'setWebhook' && String(call.body.url).endsWith(`/webhook/telegram/${tenant.slug}`),
+        (call) =>
+          call.method === 'setWebhook' && String(call.body.url).endsWith(`/webhook/telegram/${tenant.slug}`),
       );
       if (!registration) throw new Error('the gateway did not call setWebhook');
       return String(registration.body.secret_token);
@@ -104,7 +105,11 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -115,7 +120,13 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 }
 
 /** A private-chat text update from the given user, shaped like Telegram's. */
-export function textUpdate(options: { updateId: number; messageId: number; chatId: number; text: string; languageCode?: string }) {
+export function textUpdate(options: {
+  updateId: number;
+  messageId: number;
+  chatId: number;
+  text: string;
+  languageCode?: string;
+}) {
   return {
     update_id: options.updateId,
     message: {

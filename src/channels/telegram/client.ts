@@ -6,7 +6,7 @@ import type { ProviderEnvironment } from '../types.ts';
  * stuck connection to hold a dispatcher slot for minutes; a send normally answers in well
  * under a second.
  */
-export const TELEGRAM_TIMEOUT_SECONDS = 15;
+const TIMEOUT_SECONDS = 15;
 
 /**
  * A grammY `Api` for one bot, pointed at the environment's Bot API root (a loopback fake in
@@ -22,6 +22,6 @@ export function createTelegramApi(
     // grammY refuses an apiRoot with a trailing slash.
     apiRoot: environment.telegramApiRoot.replace(/\/+$/, ''),
     fetch: environment.fetch,
-    timeoutSeconds: options.timeoutSeconds ?? TELEGRAM_TIMEOUT_SECONDS,
+    timeoutSeconds: options.timeoutSeconds ?? TIMEOUT_SECONDS,
   });
 }

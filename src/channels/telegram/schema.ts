@@ -102,6 +102,7 @@ const chatMemberUpdatedSchema = z.looseObject({
   new_chat_member: z.looseObject({ status: z.string() }),
 });
 
+/** One webhook body: an `Update` with at most one of the payloads below (or one we ignore). */
 export const updateSchema = z.looseObject({
   update_id: z.number().int(),
   message: messageSchema.optional(),
@@ -110,8 +111,13 @@ export const updateSchema = z.looseObject({
   my_chat_member: chatMemberUpdatedSchema.optional(),
 });
 
+/** A validated `Update`. */
 export type TelegramUpdate = z.infer<typeof updateSchema>;
+/** A validated `Message` (also the shape of an edited message). */
 export type TelegramMessage = z.infer<typeof messageSchema>;
+/** A validated `User`: a message's author, a button presser, a blocker. */
 export type TelegramUser = z.infer<typeof userSchema>;
+/** A `MessageEntity`: a command, mention, link, … marked inside a text or caption. */
 export type TelegramEntity = z.infer<typeof entitySchema>;
+/** A validated `CallbackQuery`: a press of an inline keyboard button. */
 export type TelegramCallbackQuery = z.infer<typeof callbackQuerySchema>;

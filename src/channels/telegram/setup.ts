@@ -7,12 +7,7 @@ import { readBotToken } from './config.ts';
 import { toTelegramError } from './errors.ts';
 
 /** The updates parse handles; Telegram then does not deliver the others at all. */
-export const TELEGRAM_ALLOWED_UPDATES = [
-  'message',
-  'edited_message',
-  'callback_query',
-  'my_chat_member',
-] as const;
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 /**
  * Registers this tenant's webhook with Telegram (with the secret that `verify` checks) and
@@ -35,7 +30,7 @@ export async function setupTelegramWebhook(context: SetupContext): Promise<Setup
   try {
     await api.setWebhook(context.webhookUrl, {
       secret_token: secret,
-      allowed_updates: [...TELEGRAM_ALLOWED_UPDATES],
+      allowed_updates: [...ALLOWED_UPDATES],
     });
   } catch (error) {
     throw stepFailure('registering the webhook', 'setWebhook', error, token);

@@ -13,7 +13,10 @@ function actor(request: FastifyRequest) {
 }
 
 /** The connector hub's routes: catalog, masked configuration, setup docs, connection test. */
-export async function connectorHubRoutes(app: FastifyInstance, options: { hub: ConnectorHub }): Promise<void> {
+export async function connectorHubRoutes(
+  app: FastifyInstance,
+  options: { hub: ConnectorHub },
+): Promise<void> {
   const { hub } = options;
   const idOf = (request: FastifyRequest) => parseInput(connectorParams, request.params, 'path').id;
 

@@ -9,7 +9,10 @@ import { parseInput } from '../validate.ts';
 const newTenant = z.object({
   slug: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit'),
+    .regex(
+      /^[a-z0-9][a-z0-9-]{1,62}$/,
+      'use 2–63 lowercase letters, digits and dashes, starting with a letter or digit',
+    ),
   name: z.string().trim().min(1).max(200),
 });
 
@@ -28,7 +31,9 @@ export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): P
       data: {
         slug: input.slug,
         name: input.name,
-        apiTokens: { create: { kind: 'tenant', tokenHash: hashToken(apiToken), label: 'created with the tenant' } },
+        apiTokens: {
+          create: { kind: 'tenant', tokenHash: hashToken(apiToken), label: 'created with the tenant' },
+        },
       },
     });
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug, name: tenant.name, apiToken });
@@ -36,7 +41,10 @@ export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): P
 
   app.get('/admin/tenants', async (request) => {
     requireAdmin(request);
-    const tenants = await db.tenant.findMany({ orderBy: { createdAt: 'asc' }, select: { id: true, slug: true, name: true } });
+    const tenants = await db.tenant.findMany({
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, slug: true, name: true },
+    });
     return { items: tenants };
   });
 }

@@ -28,15 +28,22 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  async function receive(adapter: ChannelAdapter, request: FastifyRequest<{ Params: { tenantSlug: string } }>) {
+  async function receive(
+    adapter: ChannelAdapter,
+    request: FastifyRequest<{ Params: { tenantSlug: string } }>,
+  ) {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (!contentType || !adapter.contentTypes.includes(contentType)) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${adapter.id} webhooks must be ${adapter.contentTypes.join(' or ')}`);
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `${adapter.id} webhooks must be ${adapter.contentTypes.join(' or ')}`,
+      );
     }
     const tenant = await tenantBySlug(request.params.tenantSlug);
     if (!tenant) throw new AppError('UNKNOWN_TENANT', `there is no tenant "${request.params.tenantSlug}"`);
     const config = await loadConfig(tenant.id, adapter.id);
-    if (!config) throw new AppError('CHANNEL_NOT_CONFIGURED', `${adapter.id} is not configured for this tenant`);
+    if (!config)
+      throw new AppError('CHANNEL_NOT_CONFIGURED', `${adapter.id} is not configured for this tenant`);
     const webhookRequest = {
       headers: request.headers,
       rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
