@@ -35,7 +35,9 @@ for (const dialect of dialects) {
   await writeFile(path.join(baseDir, folderName, 'migration.sql'), sql);
   const lockfile = path.join(baseDir, 'migration_lock.toml');
   if (!(await exists(lockfile))) await writeFile(lockfile, migrationLock(dialect));
-  console.log(`${dialect}: wrote ${path.relative(process.cwd(), path.join(baseDir, folderName, 'migration.sql'))}`);
+  console.log(
+    `${dialect}: wrote ${path.relative(process.cwd(), path.join(baseDir, folderName, 'migration.sql'))}`,
+  );
 }
 
 /** Prisma's folder naming: lower case, runs of other characters become one underscore. */

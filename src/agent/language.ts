@@ -2,7 +2,7 @@ export type Language = 'de' | 'en';
 
 // Short, frequent German words and letters that rarely occur in English chat messages.
 const germanMarkers =
-  /\b(hallo|moin|servus|guten|tag|morgen|abend|danke|bitte|ich|du|sie|wir|ist|nicht|und|wie|was|wann|kann|können|möchte|termin|mitarbeiter|grüß|gruß|tschüss)\b|[äöüß]/i;
+  /\b(hallo|moin|servus|guten|tag|morgen|abend|danke|dank|vielen|bitte|ich|du|sie|wir|ist|nicht|und|wie|was|wann|kann|können|möchte|termin|mitarbeiter|grüß|gruß|tschüss)\b|[äöüß]/i;
 
 /**
  * The customer's language, as far as it can be told: what they wrote wins over the
@@ -10,7 +10,9 @@ const germanMarkers =
  * their phone's.
  */
 export function detectLanguage(text: string | null, locale: string | null): Language {
-  if (text && germanMarkers.test(text)) return 'de';
-  if (text && /[a-z]{3,}/i.test(text)) return 'en';
+  // Bot commands (/start) are the same in every language and say nothing about the writer's.
+  const words = text?.replace(/(^|\s)\/\w+(@\w+)?/g, ' ') ?? '';
+  if (germanMarkers.test(words)) return 'de';
+  if (/[a-z]{3,}/i.test(words)) return 'en';
   return locale?.toLowerCase().startsWith('de') ? 'de' : 'en';
 }

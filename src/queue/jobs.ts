@@ -43,6 +43,7 @@ interface LeasedRow {
   payload: string;
   attempts: number | bigint;
   maxAttempts: number | bigint;
+  runAtMs: number | bigint;
 }
 
 /**
@@ -68,7 +69,7 @@ export async function leaseJobs(
             WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
             ORDER BY "runAtMs" LIMIT ${limit}
             FOR UPDATE SKIP LOCKED)
-          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts"`
+          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`
       : await db.$queryRaw<LeasedRow[]>`
           UPDATE "jobs" SET "status" = 'running', "lockedBy" = ${workerId}, "lockedUntilMs" = ${until},
                  "attempts" = "attempts" + 1
@@ -76,7 +77,9 @@ export async function leaseJobs(
             SELECT "id" FROM "jobs"
             WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
             ORDER BY "runAtMs" LIMIT ${limit})
-          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts"`;
+          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`;
+  // RETURNING does not keep the subquery's order; the oldest due job runs first.
+  rows.sort((left, right) => Number(left.runAtMs) - Number(right.runAtMs));
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenantId,

@@ -40,7 +40,9 @@ export async function readMigrationHistory(dialect: Dialect): Promise<MigrationL
       },
     })),
   );
-  const lockfileContent = await readFile(path.join(baseDir, lockfileName), 'utf8').catch(emptyWhenMissing(null));
+  const lockfileContent = await readFile(path.join(baseDir, lockfileName), 'utf8').catch(
+    emptyWhenMissing(null),
+  );
   return {
     baseDir,
     lockfile: { path: lockfileName, content: lockfileContent },

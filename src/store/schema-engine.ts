@@ -9,12 +9,15 @@ import {
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 export type SchemaEngine = bindings.SchemaEngine;
-export type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
+export type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 // @types/node 20 leaves the WebAssembly global undeclared (lib "dom" declares it), so the one
 // call used here is typed locally; at run time this is Node's global.
 declare const WebAssembly: {
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: object,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
 };
 
 let loading: Promise<void> | undefined;

@@ -23,7 +23,7 @@ export async function connectSqlite(file: string): Promise<Connection> {
       dialect: 'sqlite',
       adapterFactory,
       // The engine serializes SQLite migrations itself: it sets locking_mode=EXCLUSIVE on its
-      // connection, which waits up to the busy timeout for every other connection to close.
+      // connection, and before writing waits up to the busy timeout for all others to close.
       exclusively: (work) => work().catch((error: unknown) => explainBusy(error, file)),
     },
   };

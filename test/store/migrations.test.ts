@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openScratchDatabase } from '../../scripts/scratch-database.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { applyPendingMigrations } from '../../src/store/migrate.ts';
 import { readMigrationHistory } from '../../src/store/migration-history.ts';
 import { diffHistoryToSchema } from '../../src/store/schema-diff.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
 import { createPostgresDatabase, createTestStore, postgresServerUrl } from '../support/database.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -28,7 +28,9 @@ describe('migration histories', () => {
   it('the postgresql history reproduces the schema (on PGlite)', async () => {
     const scratch = await openScratchDatabase('postgresql');
     cleanups.push(scratch.dispose);
-    expect(await diffHistoryToSchema({ dialect: 'postgresql', adapterFactory: scratch.adapterFactory })).toBe('');
+    expect(await diffHistoryToSchema({ dialect: 'postgresql', adapterFactory: scratch.adapterFactory })).toBe(
+      '',
+    );
   });
 
   // Diffing needs the engine to introspect the database, and introspection through

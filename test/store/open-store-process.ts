@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { openStore } from '../../src/store/index.ts';
 
 const messages: string[] = [];
-const store = await openStore({ databaseUrl: process.argv[2], dataDir: tmpdir(), log: (line) => messages.push(line) });
+const store = await openStore({
+  databaseUrl: process.argv[2],
+  dataDir: tmpdir(),
+  log: (line) => messages.push(line),
+});
 await store.close();
 process.stdout.write(JSON.stringify(messages));

@@ -44,7 +44,9 @@ export async function createTestStore(): Promise<TestStore> {
  * Creates a uniquely named database on the server `serverUrl` points at; `url` is the server URL
  * with that database's name, and `drop` removes it even while connections remain.
  */
-export async function createPostgresDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `switchboard_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await onServer(serverUrl, `CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { retryDelayMs } from '../../src/queue/backoff.ts';
+import { completeJob, enqueueJobs, leaseJobs, renewLease } from '../../src/queue/jobs.ts';
+import { createTestStore, type TestStore } from '../support/database.ts';
+
+describe('retry delays', () => {
+  const policy = { baseMs: 1_000, maxMs: 60_000 };
+
+  it('grow exponentially, with jitter between half and all of the ceiling', () => {
+    expect(retryDelayMs(policy, 1, undefined, () => 0)).toBe(500);
+    expect(retryDelayMs(policy, 1, undefined, () => 1)).toBe(1_000);
+    expect(retryDelayMs(policy, 4, undefined, () => 1)).toBe(8_000);
+    expect(retryDelayMs(policy, 4, undefined, () => 0)).toBe(4_000);
+  });
+
+  it('never exceed the cap', () => {
+    expect(retryDelayMs(policy, 30, undefined, () => 1)).toBe(60_000);
+  });
+
+  it("never come sooner than the provider's retry_after", () => {
+    expect(retryDelayMs(policy, 1, 7_000, () => 0)).toBe(7_000);
+    expect(retryDelayMs(policy, 6, 7_000, () => 1)).toBe(32_000);
+  });
+});
+
+describe('job leasing', () => {
+  let store: TestStore;
+  const tenantId = 'tenant-1';
+
+  beforeEach(async () => {
+    store = await createTestStore();
+  });
+  afterEach(async () => {
+    await store.dispose();
+  });
+
+  const lease = (workerId: string, nowMs: number, limit = 10) =>
+    leaseJobs(store.db, store.dialect, { workerId, limit, nowMs, leaseMs: 1_000 });
+
+  it('claims due jobs only, oldest first, and counts the attempt', async () => {
+    await store.db.$transaction((tx) =>
+      enqueueJobs(tx, [
+        { tenantId, kind: 'later', payload: { n: 3 }, runAtMs: 5_000 },
+        { tenantId, kind: 'second', payload: { n: 2 }, runAtMs: 200 },
+        { tenantId, kind: 'first', payload: { n: 1 }, runAtMs: 100 },
+      ]),
+    );
+    const claimed = await lease('worker-a', 1_000);
+    expect(claimed.map((job) => job.kind)).toEqual(['first', 'second']);
+    expect(claimed[0]).toMatchObject({ payload: { n: 1 }, attempts: 1, maxAttempts: 8, tenantId });
+    expect(await lease('worker-b', 1_000)).toEqual([]);
+  });
+
+  it('hands a job whose lease expired to another worker, and the old worker can no longer finish it', async () => {
+    await store.db.$transaction((tx) => enqueueJobs(tx, [{ tenantId, kind: 'k', payload: {}, runAtMs: 0 }]));
+    const [job] = await lease('worker-a', 1_000);
+    expect(await lease('worker-b', 1_500)).toEqual([]);
+    const [retaken] = await lease('worker-b', 2_001);
+    expect(retaken).toMatchObject({ id: job!.id, attempts: 2 });
+    expect(await renewLease(store.db, job!.id, 'worker-a', 10_000)).toBe(false);
+    await completeJob(store.db, job!.id, 'worker-a');
+    expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('running');
+    await completeJob(store.db, job!.id, 'worker-b');
+    expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('done');
+  });
+
+  it('a renewed lease keeps the job away from other workers', async () => {
+    await store.db.$transaction((tx) => enqueueJobs(tx, [{ tenantId, kind: 'k', payload: {}, runAtMs: 0 }]));
+    const [job] = await lease('worker-a', 1_000);
+    expect(await renewLease(store.db, job!.id, 'worker-a', 5_000)).toBe(true);
+    expect(await lease('worker-b', 4_000)).toEqual([]);
+  });
+
+  it('never gives one job to two concurrent claimers', async () => {
+    await store.db.$transaction((tx) =>
+      enqueueJobs(
+        tx,
+        Array.from({ length: 60 }, (_, index) => ({ tenantId, kind: 'k', payload: { index }, runAtMs: 0 })),
+      ),
+    );
+    const batches = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((worker) => lease(`worker-${worker}`, 1_000, 15)),
+    );
+    const ids = batches.flat().map((job) => job.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
+});
