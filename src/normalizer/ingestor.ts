@@ -8,6 +8,8 @@ export interface Ingestor {
   drain(): Promise<void>;
 }
 
+const SINGLE_ITEM_ATTEMPTS = 3;
+
 interface Waiting {
   item: IngestItem;
   resolve: (outcome: IngestOutcome) => void;
@@ -28,12 +30,21 @@ export function createIngestor(options: { db: Db; onStored: OnStored; maxBatch?:
   const waiting: Waiting[] = [];
   let flushing: Promise<void> | undefined;
 
+  // A conflict with another process (a unique key both inserted, a deadlock between two
+  // batches) clears once the other transaction ends, so the item is tried a few times.
   async function writeAlone(entry: Waiting): Promise<void> {
-    try {
-      const [outcome] = await ingestBatch(db, [entry.item], onStored);
-      entry.resolve(outcome!);
-    } catch (error) {
-      entry.reject(error);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const [outcome] = await ingestBatch(db, [entry.item], onStored);
+        entry.resolve(outcome!);
+        return;
+      } catch (error) {
+        if (attempt >= SINGLE_ITEM_ATTEMPTS) {
+          entry.reject(error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
     }
   }
 
