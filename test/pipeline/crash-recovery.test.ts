@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, postgresServerUrl, type TestStore } from '../support/database.ts';
-import { ADMIN_TOKEN, eventually, textUpdate } from '../support/gateway.ts';
+import { ADMIN_TOKEN, eventually, queueSettled, textUpdate } from '../support/gateway.ts';
 import { type GatewayProcess, spawnGateway } from '../support/process.ts';
 
 describe('crash recovery', () => {
@@ -86,12 +86,7 @@ describe('crash recovery', () => {
   const postUpdate = (gateway: GatewayProcess, slug: string, secret: string, update: unknown) =>
     call(gateway, 'POST', `/webhook/telegram/${slug}`, update, { 'x-telegram-bot-api-secret-token': secret });
 
-  const settled = () =>
-    eventually(
-      async () => (await store.db.job.count({ where: { status: { in: ['queued', 'running'] } } })) === 0,
-      15_000,
-      'the queue to settle',
-    );
+  const settled = () => queueSettled(store.db);
 
   it('answers once when killed after storing the message and before replying', async () => {
     const first = await start({ WORKER_CONCURRENCY: '0' });

@@ -4,6 +4,7 @@ import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore } from '../support/database.ts';
 import {
   eventually,
+  queueSettled,
   startTestGateway,
   type TestGateway,
   type TestTenant,
@@ -34,12 +35,26 @@ describe('Telegram end to end', () => {
   });
 
   const inboundCount = () => store.db.message.count({ where: { direction: 'inbound' } });
-  const queueSettled = () =>
-    eventually(
-      async () => (await store.db.job.count({ where: { status: { in: ['queued', 'running'] } } })) === 0,
-      10_000,
-      'the queue to settle',
+  const settled = () => queueSettled(store.db);
+
+  /** Records a reply the way the respond job does, and lets the worker deliver it. */
+  async function recordReply(text: string, idempotencyKey: string): Promise<void> {
+    const conversation = await store.db.conversation.findFirstOrThrow();
+    await store.db.$transaction((tx) =>
+      enqueueReply(tx, {
+        tenantId: tenant.id,
+        conversationId: conversation.id,
+        channel: 'telegram',
+        text,
+        idempotencyKey,
+        maxTextLength: 4096,
+        maxAttempts: 4,
+        nowMs: Date.now(),
+      }),
     );
+    gateway.app.worker?.wake();
+    await settled();
+  }
 
   it('answers a text message once, on the chat it came from, in the language it was written in', async () => {
     const response = await gateway.postUpdate(
@@ -54,7 +69,7 @@ describe('Telegram end to end', () => {
     expect(
       telegram.calls.some((call) => call.method === 'sendChatAction' && call.body.action === 'typing'),
     ).toBe(true);
-    await queueSettled();
+    await settled();
     expect(telegram.sent()).toHaveLength(1);
     const outbound = await store.db.message.findFirstOrThrow({ where: { direction: 'outbound' } });
     expect(outbound.status).toBe('sent');
@@ -72,7 +87,7 @@ describe('Telegram end to end', () => {
     expect(first.json()).toMatchObject({ stored: 1, duplicates: 0 });
     expect(concurrent.map((response) => response.json().duplicates)).toEqual([1, 1]);
     await eventually(() => telegram.sent().length === 1);
-    await queueSettled();
+    await settled();
     expect(await inboundCount()).toBe(1);
     expect(telegram.sent()).toHaveLength(1);
   });
@@ -83,7 +98,7 @@ describe('Telegram end to end', () => {
     expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200]);
     expect(responses.reduce((sum, response) => sum + response.json().stored, 0)).toBe(1);
     await eventually(() => telegram.sent().length === 1);
-    await queueSettled();
+    await settled();
     expect(telegram.sent()).toHaveLength(1);
   });
 
@@ -114,7 +129,7 @@ describe('Telegram end to end', () => {
     // retry_after: 1 second; the retry must not come sooner (allowing for polling granularity).
     expect(Date.now() - firstAttemptAt).toBeGreaterThanOrEqual(900);
     await eventually(() => telegram.sent().length === 1, 5_000);
-    await queueSettled();
+    await settled();
     expect(attempts()).toBe(4);
     expect(telegram.sent()).toHaveLength(1);
     const outbox = await store.db.outboxMessage.findFirstOrThrow();
@@ -128,7 +143,7 @@ describe('Telegram end to end', () => {
       textUpdate({ updateId: 11, messageId: 25, chatId: 5550000006, text: 'hi' }),
       secret,
     );
-    await queueSettled();
+    await settled();
     expect(telegram.sent()).toHaveLength(0);
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'dead', attempts: 4 });
     expect(await store.db.job.count({ where: { kind: 'deliver', status: 'dead' } })).toBe(1);
@@ -158,7 +173,7 @@ describe('Telegram end to end', () => {
       textUpdate({ updateId: 12, messageId: 26, chatId: 5550000007, text: 'hi' }),
       secret,
     );
-    await queueSettled();
+    await settled();
     expect(telegram.calls.filter((call) => call.method === 'sendMessage')).toHaveLength(1);
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'dead', attempts: 1 });
   });
@@ -178,7 +193,7 @@ describe('Telegram end to end', () => {
     };
     expect((await gateway.postUpdate(tenant.slug, edit, secret)).statusCode).toBe(200);
     expect((await gateway.postUpdate(tenant.slug, edit, secret)).statusCode).toBe(200);
-    await queueSettled();
+    await settled();
     const message = await store.db.message.findFirstOrThrow({
       where: { direction: 'inbound' },
       include: { edits: true },
@@ -196,7 +211,7 @@ describe('Telegram end to end', () => {
       secret,
     );
     await eventually(() => telegram.sent().length === 1);
-    await queueSettled();
+    await settled();
     const blocked = {
       update_id: 16,
       my_chat_member: {
@@ -215,21 +230,7 @@ describe('Telegram end to end', () => {
     const contact = await store.db.contact.findFirstOrThrow();
     expect(contact.optedOut).toBe(true);
 
-    const conversation = await store.db.conversation.findFirstOrThrow();
-    await store.db.$transaction((tx) =>
-      enqueueReply(tx, {
-        tenantId: tenant.id,
-        conversationId: conversation.id,
-        channel: 'telegram',
-        text: 'a follow-up nobody should receive',
-        idempotencyKey: 'follow-up',
-        maxTextLength: 4096,
-        maxAttempts: 4,
-        nowMs: Date.now(),
-      }),
-    );
-    gateway.app.worker?.wake();
-    await queueSettled();
+    await recordReply('a follow-up nobody should receive', 'follow-up');
     expect(telegram.sent()).toHaveLength(1);
     expect(
       await store.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: 'follow-up' } }),
@@ -245,24 +246,10 @@ describe('Telegram end to end', () => {
       secret,
     );
     await eventually(() => telegram.sent().length === 1);
-    const conversation = await store.db.conversation.findFirstOrThrow();
     const sentences = Array.from({ length: 120 }, (_, index) => `Sentence number ${index} of a long answer.`);
     const text = sentences.join(' ');
     expect(text.length).toBeGreaterThan(4096);
-    await store.db.$transaction((tx) =>
-      enqueueReply(tx, {
-        tenantId: tenant.id,
-        conversationId: conversation.id,
-        channel: 'telegram',
-        text,
-        idempotencyKey: 'long-reply',
-        maxTextLength: 4096,
-        maxAttempts: 4,
-        nowMs: Date.now(),
-      }),
-    );
-    gateway.app.worker?.wake();
-    await queueSettled();
+    await recordReply(text, 'long-reply');
     const pieces = telegram.sent().slice(1);
     expect(pieces.length).toBe(Math.ceil(text.length / 4096));
     for (const piece of pieces) expect(piece.text.length).toBeLessThanOrEqual(4096);

@@ -119,6 +119,15 @@ export async function eventually<T>(
   }
 }
 
+/** Waits until no job is queued or running: everything the pipeline had to do is done. */
+export function queueSettled(db: Store['db'], timeoutMs = 15_000): Promise<boolean> {
+  return eventually(
+    async () => (await db.job.count({ where: { status: { in: ['queued', 'running'] } } })) === 0,
+    timeoutMs,
+    'the queue to settle',
+  );
+}
+
 /** A private-chat text update from the given user, shaped like Telegram's. */
 export function textUpdate(options: {
   updateId: number;

@@ -18,6 +18,14 @@ const listQuery = z.object({
 const messagesQuery = z.object({ limit, cursor });
 const conversationParams = z.object({ id: z.string().min(1) });
 
+/** One page of rows fetched with `take: limit + 1`: the extra row only tells that more follow. */
+function page<Row, Item>(rows: Row[], limit: number, offset: number, toItem: (row: Row) => Item) {
+  return {
+    items: rows.slice(0, limit).map(toItem),
+    nextCursor: rows.length > limit ? String(offset + limit) : null,
+  };
+}
+
 /** The staff read API: conversations newest first, and each one's transcript oldest first. */
 export async function conversationRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
   const { db } = options;
@@ -38,17 +46,14 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
       take: query.limit + 1,
       include: { contact: { select: { id: true, displayName: true, optedOut: true } } },
     });
-    return {
-      items: rows.slice(0, query.limit).map((row) => ({
-        id: row.id,
-        channel: row.channel,
-        state: row.state,
-        contact: row.contact,
-        lastMessageAt: row.lastMessageAt.toISOString(),
-        createdAt: row.createdAt.toISOString(),
-      })),
-      nextCursor: rows.length > query.limit ? String(offset + query.limit) : null,
-    };
+    return page(rows, query.limit, offset, (row) => ({
+      id: row.id,
+      channel: row.channel,
+      state: row.state,
+      contact: row.contact,
+      lastMessageAt: row.lastMessageAt.toISOString(),
+      createdAt: row.createdAt.toISOString(),
+    }));
   });
 
   app.get('/admin/conversations/:id/messages', async (request) => {
@@ -65,26 +70,23 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
       take: query.limit + 1,
       include: { edits: { orderBy: { replacedAt: 'asc' } } },
     });
-    return {
-      items: rows.slice(0, query.limit).map((row) => ({
-        id: row.id,
-        direction: row.direction,
-        kind: row.kind,
-        text: row.text,
-        parts: JSON.parse(row.parts) as unknown,
-        status: row.status,
-        error: row.error,
-        providerMessageId: row.providerMessageId,
-        sentAt: row.sentAt?.toISOString() ?? null,
-        editedAt: row.editedAt?.toISOString() ?? null,
-        createdAt: row.createdAt.toISOString(),
-        edits: row.edits.map((edit) => ({
-          text: edit.text,
-          parts: JSON.parse(edit.parts) as unknown,
-          replacedAt: edit.replacedAt.toISOString(),
-        })),
+    return page(rows, query.limit, offset, (row) => ({
+      id: row.id,
+      direction: row.direction,
+      kind: row.kind,
+      text: row.text,
+      parts: JSON.parse(row.parts) as unknown,
+      status: row.status,
+      error: row.error,
+      providerMessageId: row.providerMessageId,
+      sentAt: row.sentAt?.toISOString() ?? null,
+      editedAt: row.editedAt?.toISOString() ?? null,
+      createdAt: row.createdAt.toISOString(),
+      edits: row.edits.map((edit) => ({
+        text: edit.text,
+        parts: JSON.parse(edit.parts) as unknown,
+        replacedAt: edit.replacedAt.toISOString(),
       })),
-      nextCursor: rows.length > query.limit ? String(offset + query.limit) : null,
-    };
+    }));
   });
 }
