@@ -126,6 +126,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   await app.register(async (admin) => {
+    // The admin API speaks JSON only; Fastify's default text/plain parser would let a plain-text body through.
+    admin.removeContentTypeParser('text/plain');
     admin.addHook('onRequest', async (request) => {
       request.caller = await authenticator.authenticate(request);
     });

@@ -33,7 +33,10 @@ export function parseTelegramUpdate(request: WebhookRequest, config: ConnectorVa
 function readUpdate(rawBody: Buffer): TelegramUpdate {
   let body: unknown;
   try {
-    body = JSON.parse(rawBody.toString('utf8'));
+    // NUL is invisible in a message but PostgreSQL refuses it in text columns, so it is dropped here.
+    body = JSON.parse(rawBody.toString('utf8'), (_key, value: unknown) =>
+      typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
+    );
   } catch {
     throw new AppError('MALFORMED_PAYLOAD', 'body is not valid JSON');
   }

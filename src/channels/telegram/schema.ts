@@ -6,6 +6,9 @@ import { z } from 'zod';
  * MALFORMED_PAYLOAD. Only fields we read are declared, with the types the Bot API documents.
  */
 
+/** Unix seconds up to 9999-12-31: later values are not valid dates in JavaScript or the database. */
+const unixTime = z.number().int().min(0).max(253_402_300_799);
+
 const userSchema = z.looseObject({
   id: z.number().int(),
   is_bot: z.boolean().optional(),
@@ -54,8 +57,8 @@ const messageSchema = z.looseObject({
   message_id: z.number().int(),
   from: userSchema.optional(),
   chat: chatSchema,
-  date: z.number().int(),
-  edit_date: z.number().int().optional(),
+  date: unixTime,
+  edit_date: unixTime.optional(),
   text: z.string().optional(),
   entities: z.array(entitySchema).optional(),
   caption: z.string().optional(),
@@ -98,7 +101,7 @@ const callbackQuerySchema = z.looseObject({
 const chatMemberUpdatedSchema = z.looseObject({
   chat: chatSchema,
   from: userSchema,
-  date: z.number().int(),
+  date: unixTime,
   new_chat_member: z.looseObject({ status: z.string() }),
 });
 

@@ -16,6 +16,16 @@ const newTenant = z.object({
   name: z.string().trim().min(1).max(200),
 });
 
+/** P2002 is Prisma's unique violation: a concurrent request created the slug after the check. */
+function conflictOnDuplicate(slug: string) {
+  return (error: unknown): never => {
+    if ((error as { code?: unknown }).code === 'P2002') {
+      throw new AppError('CONFLICT', `a tenant with slug "${slug}" already exists`);
+    }
+    throw error;
+  };
+}
+
 /** Tenant administration: the platform admin creates businesses and receives each one's API token once. */
 export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
   const { db } = options;
@@ -27,15 +37,17 @@ export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): P
       throw new AppError('CONFLICT', `a tenant with slug "${input.slug}" already exists`);
     }
     const apiToken = generateToken('sbt');
-    const tenant = await db.tenant.create({
-      data: {
-        slug: input.slug,
-        name: input.name,
-        apiTokens: {
-          create: { kind: 'tenant', tokenHash: hashToken(apiToken), label: 'created with the tenant' },
+    const tenant = await db.tenant
+      .create({
+        data: {
+          slug: input.slug,
+          name: input.name,
+          apiTokens: {
+            create: { kind: 'tenant', tokenHash: hashToken(apiToken), label: 'created with the tenant' },
+          },
         },
-      },
-    });
+      })
+      .catch(conflictOnDuplicate(input.slug));
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug, name: tenant.name, apiToken });
   });
 

@@ -1,0 +1,327 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ConnectedTenant,
+  expectError,
+  type GatewayWorld,
+  SECOND_BOT_TOKEN,
+  useGatewayWorld,
+} from '../api/gateway-world.ts';
+import { FAKE_BOT_TOKEN } from '../fakes/telegram-api.ts';
+import { ADMIN_TOKEN, textUpdate } from '../support/gateway.ts';
+
+/** Two tenants with a bot each and conversations of their own; B is the one trying to reach A. */
+interface Scene {
+  world: GatewayWorld;
+  a: ConnectedTenant;
+  b: ConnectedTenant;
+  conversationOfA: string;
+  conversationOfB: string;
+}
+
+/** Who sends B's requests: B's own token, B's token claiming A, or the admin acting for B. */
+interface Identity {
+  name: string;
+  headers(scene: Scene): Record<string, string>;
+}
+
+const identities: Identity[] = [
+  { name: "B's token", headers: ({ b }) => ({ authorization: `Bearer ${b.apiToken}` }) },
+  {
+    name: "B's token with X-Tenant naming A",
+    headers: ({ a, b }) => ({ authorization: `Bearer ${b.apiToken}`, 'x-tenant': a.slug }),
+  },
+  {
+    name: 'the admin token with X-Tenant naming B',
+    headers: ({ b }) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, 'x-tenant': b.slug }),
+  },
+];
+
+type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
+
+interface TenantRoute {
+  method: Method;
+  /** The path as registered with Fastify. */
+  path: string;
+  /** A concrete request to the route; where it takes an id, the id of tenant A's data. */
+  url(scene: Scene): string;
+  payload?: Record<string, string>;
+  /** Proves from B's answer (and the database) that B saw and changed only B's data. */
+  check(scene: Scene, response: LightMyRequestResponse): Promise<void>;
+}
+
+/** Every route that acts for a tenant. A test below keeps this list complete. */
+const tenantRoutes: TenantRoute[] = [
+  {
+    method: 'GET',
+    path: '/admin/connector-hub/catalog',
+    url: () => '/admin/connector-hub/catalog',
+    async check(_scene, response) {
+      expect(response.statusCode).toBe(200);
+      // A's connection test failed while B's bot works: B must see its own status.
+      const telegram = response.json().items.find((item: { id: string }) => item.id === 'telegram');
+      expect(telegram.status).toBe('connected');
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/connector-hub/:id/config',
+    url: () => '/admin/connector-hub/telegram/config',
+    async check({ a, b }, response) {
+      expect(response.statusCode).toBe(200);
+      const { values } = response.json();
+      expect(values.bot_token).toBe(`••••${b.botToken.slice(-4)}`);
+      expect(values.webhook_secret).toBe(`••••${b.webhookSecret.slice(-4)}`);
+      expect(values.bot_id).toBe(b.botToken.split(':')[0]);
+      expect(response.body).not.toContain(a.webhookSecret.slice(-4));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/admin/connector-hub/:id/config',
+    url: () => '/admin/connector-hub/telegram/config',
+    payload: { admin_chat_id: '424242' },
+    async check({ world, b }, response) {
+      expect(response.statusCode).toBe(200);
+      const row = await world.connectorRow(b);
+      expect(JSON.parse(row!.values).admin_chat_id).toBe('424242');
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/connector-hub/:id/config',
+    url: () => '/admin/connector-hub/telegram/config',
+    async check({ world, b }, response) {
+      expect(response.statusCode).toBe(204);
+      expect(await world.connectorRow(b)).toBeNull();
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/connector-hub/:id/setup-docs',
+    url: () => '/admin/connector-hub/telegram/setup-docs',
+    async check({ a }, response) {
+      expect(response.statusCode).toBe(200);
+      expect(response.json().markdown).toContain('BotFather');
+      expect(response.body).not.toContain(a.slug);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/admin/connector-hub/:id/test',
+    url: () => '/admin/connector-hub/telegram/test',
+    async check({ world, b }, response) {
+      expect(response.json()).toEqual({ ok: true, detail: '@gateway_test_bot' });
+      const lastGetMe = world.telegram.calls.findLast((call) => call.method === 'getMe');
+      expect(lastGetMe?.token).toBe(b.botToken);
+      expect(
+        await world.store.db.auditLog.count({ where: { tenantId: b.id, action: 'connector.tested' } }),
+      ).toBe(1);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/conversations',
+    url: () => '/admin/conversations',
+    async check({ world, b }, response) {
+      expect(response.statusCode).toBe(200);
+      const own = await world.store.db.conversation.findMany({
+        where: { tenantId: b.id },
+        select: { id: true },
+      });
+      const listed = response.json().items.map((item: { id: string }) => item.id);
+      expect(listed.sort()).toEqual(own.map((row) => row.id).sort());
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/conversations/:id/messages',
+    url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/messages`,
+    async check(scene, response) {
+      expectError(response, 404, 'NOT_FOUND');
+      expect(response.body).not.toContain('Hello from A');
+      // The same caller does reach B's own transcript, so the 404 is about ownership.
+      const own = await scene.world.gateway.app.inject({
+        method: 'GET',
+        url: `/admin/conversations/${scene.conversationOfB}/messages`,
+        headers: identities[0]!.headers(scene),
+      });
+      expect(own.statusCode).toBe(200);
+      expect(own.body).toContain('Hello from B');
+    },
+  },
+];
+
+/** Routes only the platform admin may call. */
+const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants'];
+
+const routeName = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+/**
+ * Every registered route as "METHOD /path", read from Fastify's route tree. Nested lines
+ * continue their parent's path; HEAD routes are the automatic twins of GET routes.
+ */
+function registeredRoutes(app: FastifyInstance): string[] {
+  const prefixes: string[] = [];
+  const routes: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const path = `${prefixes[depth - 1] ?? ''}${match[2]}`;
+    prefixes.length = depth;
+    prefixes[depth] = path;
+    for (const method of (match[3] ?? '').split(', ')) {
+      if (method !== '' && method !== 'HEAD') routes.push(`${method} ${path}`);
+    }
+  }
+  return routes;
+}
+
+/** What B must never change: A's connector row, conversations, messages and audit trail. */
+async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
+  const { db } = world.store;
+  return {
+    connector: await world.connectorRow(tenant),
+    conversations: await db.conversation.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    messages: await db.message.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    audit: await db.auditLog.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+  };
+}
+
+// One gateway and database for the suite; every test gets a new pair of tenants in it.
+const world = useGatewayWorld({ shared: true });
+let scenes = 0;
+
+describe('tenant isolation', () => {
+  let scene: Scene;
+
+  beforeEach(async () => {
+    scenes += 1;
+    const a = await world.connectedTenant(`tenant-a-${scenes}`, FAKE_BOT_TOKEN);
+    const b = await world.connectedTenant(`tenant-b-${scenes}`, SECOND_BOT_TOKEN);
+    await world.say(a, 5550001001, 'Hello from A');
+    await world.say(b, 5550002001, 'Hello from B');
+    // A's bot then fails its connection test, so A's and B's statuses differ.
+    world.telegram.fail('getMe', [{ status: 401 }]);
+    const failedTest = await world.gateway.request({
+      method: 'POST',
+      url: '/admin/connector-hub/telegram/test',
+      token: a.apiToken,
+    });
+    expect(failedTest.json().ok).toBe(false);
+    await world.settled();
+    const conversationOf = async (tenant: ConnectedTenant) =>
+      (await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
+    scene = {
+      world,
+      a,
+      b,
+      conversationOfA: await conversationOf(a),
+      conversationOfB: await conversationOf(b),
+    };
+  });
+
+  it('lists every registered tenant route (all /admin routes except the admin-only ones)', () => {
+    const registered = registeredRoutes(world.gateway.app);
+    expect(registered).toEqual(expect.arrayContaining(adminOnlyRoutes));
+    const tenantScoped = registered.filter(
+      (route) => route.includes(' /admin/') && !adminOnlyRoutes.includes(route),
+    );
+    expect(tenantScoped.sort()).toEqual(tenantRoutes.map(routeName).sort());
+  });
+
+  for (const route of tenantRoutes) {
+    describe(routeName(route), () => {
+      for (const identity of identities) {
+        it(`shows and changes only B's data when called with ${identity.name}`, async () => {
+          const before = await snapshotOf(world, scene.a);
+          const response = await world.gateway.app.inject({
+            method: route.method,
+            url: route.url(scene),
+            headers: identity.headers(scene),
+            ...(route.payload ? { payload: route.payload } : {}),
+          });
+          await route.check(scene, response);
+          for (const secret of [scene.a.botToken, scene.a.webhookSecret])
+            expect(response.body).not.toContain(secret);
+          expect(await snapshotOf(world, scene.a)).toEqual(before);
+        });
+      }
+
+      it('answers 401 UNAUTHORIZED to a missing, unknown or malformed bearer token', async () => {
+        const authorizations = [
+          undefined,
+          'Bearer sbt_not-a-token-anyone-was-given',
+          `Basic ${scene.b.apiToken}`,
+          `bearer ${scene.b.apiToken}`,
+          'Bearer ',
+          scene.b.apiToken,
+        ];
+        for (const authorization of authorizations) {
+          const response = await world.gateway.app.inject({
+            method: route.method,
+            url: route.url(scene),
+            headers: { ...(authorization === undefined ? {} : { authorization }), 'x-tenant': scene.a.slug },
+            ...(route.payload ? { payload: route.payload } : {}),
+          });
+          expectError(response, 401, 'UNAUTHORIZED');
+        }
+      });
+
+      it('answers 404 UNKNOWN_TENANT to the admin naming a tenant that does not exist', async () => {
+        const response = await world.gateway.request({
+          method: route.method,
+          url: route.url(scene),
+          token: ADMIN_TOKEN,
+          headers: { 'x-tenant': 'no-such-tenant' },
+          ...(route.payload ? { payload: route.payload } : {}),
+        });
+        expectError(response, 404, 'UNKNOWN_TENANT');
+      });
+    });
+  }
+
+  it('keeps A unchanged when B deletes its own configuration, and then answers B 404, not A', async () => {
+    const request = {
+      method: 'DELETE',
+      url: '/admin/connector-hub/telegram/config',
+      token: scene.b.apiToken,
+    } as const;
+    expect((await world.gateway.request(request)).statusCode).toBe(204);
+    expectError(await world.gateway.request(request), 404, 'NOT_FOUND');
+    expect(await world.connectorRow(scene.a)).not.toBeNull();
+    const update = textUpdate({ updateId: 90, messageId: 90, chatId: 5550001001, text: 'still here' });
+    expect((await world.gateway.postUpdate(scene.a.slug, update, scene.a.webhookSecret)).statusCode).toBe(
+      200,
+    );
+  });
+
+  it.each(adminOnlyRoutes)(
+    'answers 403 FORBIDDEN to a tenant token on the admin-only route %s',
+    async (name) => {
+      const [method, url] = name.split(' ') as [Method, string];
+      for (const headers of [{}, { 'x-tenant': scene.a.slug }]) {
+        const response = await world.gateway.request({
+          method,
+          url: url!,
+          token: scene.b.apiToken,
+          headers,
+          ...(method === 'POST' ? { payload: { slug: 'sneaky', name: 'Sneaky' } } : {}),
+        });
+        expectError(response, 403, 'FORBIDDEN');
+      }
+      expect(await world.store.db.tenant.count({ where: { slug: 'sneaky' } })).toBe(0);
+    },
+  );
+
+  it("refuses a webhook on B's URL signed with A's secret with 401 and stores nothing", async () => {
+    const { db } = world.store;
+    const counts = () => Promise.all([db.message.count(), db.contact.count(), db.job.count()]);
+    const before = await counts();
+    const update = textUpdate({ updateId: 91, messageId: 91, chatId: 5550002002, text: 'forged' });
+    const response = await world.gateway.postUpdate(scene.b.slug, update, scene.a.webhookSecret);
+    expectError(response, 401, 'SIGNATURE_INVALID');
+    expect(await counts()).toEqual(before);
+  });
+});
