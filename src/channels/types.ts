@@ -45,7 +45,10 @@ export interface SetupContext extends SendContext {
   webhookUrl: string;
 }
 
-/** What setup learned or generated; merged into the stored configuration. */
+/**
+ * What setup learned from the provider (a bot's username, say); stored beside the
+ * configuration and shown as read-only details, never as editable fields.
+ */
 export interface SetupResult {
   values: ConnectorValues;
 }
@@ -72,5 +75,7 @@ export interface ChannelAdapter {
   /** Shows the customer that a reply is being written; best effort. */
   showTyping?(chatId: string, context: SendContext): Promise<void>;
   setup?(context: SetupContext): Promise<SetupResult>;
+  /** Undoes `setup` when the configuration is deleted (unregisters the webhook); best effort. */
+  teardown?(context: SendContext): Promise<void>;
   test(context: SendContext): Promise<ConnectionCheck>;
 }

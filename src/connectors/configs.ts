@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+import { AppError } from '../core/errors.ts';
 import type { Db } from '../store/index.ts';
 import type { KeyRing } from './key-ring.ts';
 
@@ -65,7 +66,14 @@ export function createConnectorConfigs(options: {
         const values = JSON.parse(row.values) as ConnectorValues;
         const sealed = JSON.parse(row.secrets) as Record<string, string>;
         for (const [field, value] of Object.entries(sealed)) {
-          values[field] = keyRing.decrypt(value, context(tenantId, definition.id, field));
+          try {
+            values[field] = keyRing.decrypt(value, context(tenantId, definition.id, field));
+          } catch (error) {
+            throw new AppError(
+              'CONFIG_UNREADABLE',
+              `the stored ${definition.id} configuration cannot be decrypted: ${(error as Error).message}; restore the key to SWITCHBOARD_SECRET_KEY, or delete the configuration and enter it again`,
+            );
+          }
         }
         config = {
           values,

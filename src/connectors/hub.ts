@@ -25,7 +25,10 @@ export interface MaskedConfig {
   connectorId: string;
   status: ConnectorStatus | 'not_configured';
   statusDetail: string | null;
+  /** The declared fields, secrets masked: what a form edits and may send back unchanged. */
   values: Record<string, string>;
+  /** What setup learned from the provider (read-only). */
+  details: Record<string, string>;
   updatedAt: string | null;
 }
 
@@ -47,11 +50,17 @@ export function createConnectorHub(options: {
     return found;
   }
 
-  function mask(found: HubConnector, values: ConnectorValues): Record<string, string> {
-    const secret = new Set(found.definition.fields.filter((field) => field.secret).map((field) => field.key));
-    return Object.fromEntries(
-      Object.entries(values).map(([field, value]) => [field, secret.has(field) ? maskSecret(value) : value]),
-    );
+  /** Splits stored values into masked declared fields and read-only details from setup. */
+  function present(found: HubConnector, stored: ConnectorValues) {
+    const fields = new Map(found.definition.fields.map((field) => [field.key, field]));
+    const values: Record<string, string> = {};
+    const details: Record<string, string> = {};
+    for (const [key, value] of Object.entries(stored)) {
+      const field = fields.get(key);
+      if (!field) details[key] = value;
+      else values[key] = field.secret ? maskSecret(value) : value;
+    }
+    return { values, details };
   }
 
   async function view(tenantId: string, found: HubConnector): Promise<MaskedConfig> {
@@ -60,7 +69,7 @@ export function createConnectorHub(options: {
       connectorId: found.definition.id,
       status: stored?.status ?? 'not_configured',
       statusDetail: stored?.statusDetail ?? null,
-      values: stored ? mask(found, stored.values) : {},
+      ...(stored ? present(found, stored.values) : { values: {}, details: {} }),
       updatedAt: stored?.updatedAt.toISOString() ?? null,
     };
   }
@@ -136,14 +145,26 @@ export function createConnectorHub(options: {
     },
 
     async deleteConfig(who: HubActor, connectorId: string): Promise<void> {
-      connector(connectorId);
-      const removed = await configs.remove(who.tenantId, connectorId);
-      if (!removed) throw new AppError('NOT_FOUND', `${connectorId} has no stored configuration`);
+      const found = connector(connectorId);
+      // A configuration that no longer decrypts (its key left the ring) must still be deletable.
+      const stored = await configs.load(who.tenantId, found.definition).catch(() => undefined);
+      // The provider may be unreachable or the credentials already revoked: deleting must still work.
+      const unregistered =
+        stored && found.teardown
+          ? await found.teardown(stored.values).then(
+              () => true,
+              () => false,
+            )
+          : undefined;
+      if (!(await configs.remove(who.tenantId, connectorId))) {
+        throw new AppError('NOT_FOUND', `${connectorId} has no stored configuration`);
+      }
       await writeAudit(db, {
         tenantId: who.tenantId,
         actor: who.actor,
         action: 'connector.config.deleted',
         target: connectorId,
+        details: unregistered === undefined ? {} : { unregistered },
       });
     },
 

@@ -9,6 +9,8 @@ export interface HubConnector {
   prepareConfig?(values: ConnectorValues): ConnectorValues;
   /** Registers with the provider after a save (webhooks); returns values to store beside the input. */
   setup?(values: ConnectorValues, tenantSlug: string): Promise<ConnectorValues>;
+  /** Undoes setup when the configuration is deleted. */
+  teardown?(values: ConnectorValues): Promise<void>;
   test(values: ConnectorValues): Promise<ConnectionCheck>;
 }
 
@@ -18,7 +20,7 @@ export function webhookUrl(environment: ProviderEnvironment, channel: string, te
 }
 
 function fromChannel(adapter: ChannelAdapter, environment: ProviderEnvironment): HubConnector {
-  const setup = adapter.setup;
+  const { setup, teardown } = adapter;
   return {
     definition: adapter.connector,
     ...(adapter.prepareConfig ? { prepareConfig: adapter.prepareConfig } : {}),
@@ -35,6 +37,7 @@ function fromChannel(adapter: ChannelAdapter, environment: ProviderEnvironment):
             ).values,
         }
       : {}),
+    ...(teardown ? { teardown: (config) => teardown({ config, environment }) } : {}),
     test: (config) => adapter.test({ config, environment }),
   };
 }

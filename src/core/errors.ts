@@ -20,6 +20,7 @@ export const errorCatalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   INTERNAL: { status: 500, retryable: false },
+  CONFIG_UNREADABLE: { status: 500, retryable: false },
   PROVIDER_REJECTED: { status: 502, retryable: false },
   PROVIDER_UNAVAILABLE: { status: 502, retryable: true },
   PROVIDER_RATE_LIMITED: { status: 502, retryable: true },

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { generateKeySpecification, parseKeyRing } from '../../src/connectors/key-ring.ts';
 import { FAKE_BOT_TOKEN } from '../fakes/telegram-api.ts';
 import { PUBLIC_URL, type TestTenant } from '../support/gateway.ts';
 import { expectError, useGatewayWorld } from './gateway-world.ts';
@@ -75,6 +76,7 @@ describe('connector hub', () => {
       status: 'not_configured',
       statusDetail: null,
       values: {},
+      details: {},
       updatedAt: null,
     });
   });
@@ -162,5 +164,40 @@ describe('connector hub', () => {
       expectError(response, 404, 'UNKNOWN_CONNECTOR');
     }
     expect(world.telegram.calls).toEqual([]);
+  });
+
+  it('shows what setup learned as read-only details, so the fields can be sent back unchanged', async () => {
+    await call('PUT', '/telegram/config', { payload: { bot_token: FAKE_BOT_TOKEN } });
+    const shown = (await call('GET', '/telegram/config')).json();
+    expect(shown.details).toEqual({ bot_username: 'gateway_test_bot', bot_id: '7000000001' });
+    expect(Object.keys(shown.values).sort()).toEqual(['bot_token', 'webhook_secret']);
+    const resent = await call('PUT', '/telegram/config', { payload: shown.values });
+    expect(resent.statusCode, resent.body).toBe(200);
+    expect(resent.json().values).toEqual(shown.values);
+  });
+
+  it('unregisters the webhook when the configuration is deleted, and deletes even when Telegram fails', async () => {
+    await call('PUT', '/telegram/config', { payload: { bot_token: FAKE_BOT_TOKEN } });
+    expect((await call('DELETE', '/telegram/config')).statusCode).toBe(204);
+    expect(world.telegram.calls.filter((entry) => entry.method === 'deleteWebhook')).toHaveLength(1);
+
+    await call('PUT', '/telegram/config', { payload: { bot_token: FAKE_BOT_TOKEN } });
+    world.telegram.fail('deleteWebhook', [{ status: 500 }]);
+    expect((await call('DELETE', '/telegram/config')).statusCode).toBe(204);
+    expect(await world.connectorRow(tenant)).toBeNull();
+    const audit = await world.store.db.auditLog.findFirstOrThrow({
+      where: { action: 'connector.config.deleted' },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(JSON.parse(audit.details)).toEqual({ unregistered: false });
+  });
+
+  it('explains a configuration whose key left the key ring, and still lets it be deleted', async () => {
+    await call('PUT', '/telegram/config', { payload: { bot_token: FAKE_BOT_TOKEN } });
+    await world.restart({ keyRing: parseKeyRing(generateKeySpecification()) });
+    const unreadable = expectError(await call('GET', '/telegram/config'), 500, 'CONFIG_UNREADABLE');
+    expect(unreadable).toMatch(/not in the key ring/);
+    expect((await call('DELETE', '/telegram/config')).statusCode).toBe(204);
+    expect(await catalogStatus()).toBe('not_configured');
   });
 });

@@ -10,7 +10,7 @@ import { hashToken } from '../../src/server/auth.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 import {
-  eventually,
+  queueSettled,
   startTestGateway,
   type TestGateway,
   type TestTenant,
@@ -84,11 +84,7 @@ export class GatewayWorld {
 
   /** Waits until no job is queued or running, so replies are delivered and stored. */
   settled(): Promise<boolean> {
-    return eventually(
-      async () => (await this.store.db.job.count({ where: { status: { in: ['queued', 'running'] } } })) === 0,
-      10_000,
-      'the queue to settle',
-    );
+    return queueSettled(this.store.db);
   }
 
   /** The id of the API token row behind a bearer token. */

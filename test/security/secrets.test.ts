@@ -206,7 +206,7 @@ describe('secrets through the API and at rest', () => {
     const tenant = await world.connectedTenant('bakery');
     await world.restart({ keyRing: parseKeyRing(generateKeySpecification()) });
     const view = await world.gateway.request({ method: 'GET', url: CONFIG_URL, token: tenant.apiToken });
-    expectError(view, 500, 'INTERNAL');
+    expectError(view, 500, 'CONFIG_UNREADABLE');
   });
 
   it("does not decrypt tenant A's ciphertext copied into tenant B's row", async () => {
@@ -222,7 +222,7 @@ describe('secrets through the API and at rest', () => {
 
     await world.restart();
     const view = await world.gateway.request({ method: 'GET', url: CONFIG_URL, token: b.apiToken });
-    expectError(view, 500, 'INTERNAL');
+    expectError(view, 500, 'CONFIG_UNREADABLE');
     for (const leaked of [a.botToken, a.webhookSecret, mask(a.botToken), mask(a.webhookSecret)]) {
       expect(view.body).not.toContain(leaked);
     }
@@ -243,7 +243,7 @@ describe('secrets through the API and at rest', () => {
     });
     await world.restart();
     const view = await world.gateway.request({ method: 'GET', url: CONFIG_URL, token: tenant.apiToken });
-    expectError(view, 500, 'INTERNAL');
+    expectError(view, 500, 'CONFIG_UNREADABLE');
   });
 });
 

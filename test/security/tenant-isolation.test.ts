@@ -69,10 +69,10 @@ const tenantRoutes: TenantRoute[] = [
     url: () => '/admin/connector-hub/telegram/config',
     async check({ a, b }, response) {
       expect(response.statusCode).toBe(200);
-      const { values } = response.json();
+      const { values, details } = response.json();
       expect(values.bot_token).toBe(`••••${b.botToken.slice(-4)}`);
       expect(values.webhook_secret).toBe(`••••${b.webhookSecret.slice(-4)}`);
-      expect(values.bot_id).toBe(b.botToken.split(':')[0]);
+      expect(details.bot_id).toBe(b.botToken.split(':')[0]);
       expect(response.body).not.toContain(a.webhookSecret.slice(-4));
     },
   },

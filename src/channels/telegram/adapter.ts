@@ -2,7 +2,7 @@ import type { ChannelAdapter } from '../types.ts';
 import { prepareTelegramConfig, telegramConnector } from './config.ts';
 import { parseTelegramUpdate } from './parse.ts';
 import { sendTelegramMessage, showTelegramTyping, TELEGRAM_MAX_TEXT_LENGTH } from './send.ts';
-import { checkTelegramConnection, setupTelegramWebhook } from './setup.ts';
+import { checkTelegramConnection, setupTelegramWebhook, teardownTelegramWebhook } from './setup.ts';
 import { verifyTelegramRequest } from './verify.ts';
 
 /**
@@ -21,5 +21,6 @@ export const telegramAdapter: ChannelAdapter = {
   send: sendTelegramMessage,
   showTyping: showTelegramTyping,
   setup: setupTelegramWebhook,
+  teardown: teardownTelegramWebhook,
   test: checkTelegramConnection,
 };

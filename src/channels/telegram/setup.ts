@@ -43,6 +43,16 @@ export async function setupTelegramWebhook(context: SetupContext): Promise<Setup
   }
 }
 
+/** Unregisters the webhook, so Telegram stops posting updates for a configuration that is gone. */
+export async function teardownTelegramWebhook(context: SendContext): Promise<void> {
+  const token = readBotToken(context.config);
+  try {
+    await createTelegramApi(token, context.environment).deleteWebhook();
+  } catch (error) {
+    throw stepFailure('removing the webhook', 'deleteWebhook', error, token);
+  }
+}
+
 /** Asks Telegram who the bot is; `detail` is its `@username`, or what went wrong. */
 export async function checkTelegramConnection(context: SendContext): Promise<ConnectionCheck> {
   const token = context.config.bot_token;
