@@ -12,10 +12,36 @@ export interface WebhookRequest {
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
-/** Where the adapter's provider API lives, and how to reach it (tests point these at loopback fakes). */
+/** The answer to a provider's GET verification handshake (Meta's hub.challenge). */
+export type HandshakeResult = { ok: true; body: string } | { ok: false; reason: string };
+
+/**
+ * Delivery rules of a channel, enforced in one place by the dispatcher. All optional: a
+ * channel without a rule has no such limit.
+ */
+export interface ChannelPolicy {
+  /** Free-form messages only within this many hours of the customer's last message (WhatsApp, Meta: 24). */
+  customerServiceWindowHours?: number;
+  /** Staff replies are allowed this long after the customer's last message with the human-agent tag (Meta: 7 days). */
+  humanAgentWindowHours?: number;
+  /** Sends per second for one account (a phone number, a page, a bot), across its chats. */
+  accountSendsPerSecond?: number;
+  /** Sends per second into one chat. */
+  chatSendsPerSecond?: number;
+}
+
+/** Where the adapters' provider APIs live, and how to reach them (tests point these at loopback fakes). */
 export interface ProviderEnvironment {
   publicUrl: string;
   telegramApiRoot: string;
+  /** Meta Graph API base, without the version (`https://graph.facebook.com`). */
+  metaGraphApiUrl: string;
+  /** Graph API version path segment (`v21.0`). */
+  metaGraphApiVersion: string;
+  /** Twilio REST API base (`https://api.twilio.com`). */
+  twilioApiBaseUrl: string;
+  /** Postmark API base (`https://api.postmarkapp.com`). */
+  postmarkApiUrl: string;
   fetch: typeof fetch;
 }
 
@@ -24,6 +50,17 @@ export interface OutboundMessage {
   text: string;
   /** The inbound message this answers, when there is one. */
   inReplyTo?: { providerMessageId: string; kind: string };
+  /** Who wrote it (default: the agent); Meta's human-agent tag applies to staff replies only. */
+  author?: 'agent' | 'staff';
+  /**
+   * Set by the dispatcher's policy: send this pre-approved template instead of free text,
+   * because the channel's customer-service window has closed.
+   */
+  template?: { name: string; language: string };
+  /** Set by the dispatcher's policy: a staff reply outside the standard window, sent with Meta's HUMAN_AGENT tag. */
+  humanAgentTag?: boolean;
+  /** Headers and subject for channels that thread (email): the conversation's earlier message ids. */
+  thread?: { subject?: string; references: string[] };
 }
 
 /**
@@ -62,18 +99,38 @@ export interface ChannelAdapter {
   connector: ConnectorDefinition;
   /** Longest text one provider message may carry; longer replies are split by the dispatcher. */
   maxTextLength: number;
+  /** Splits text into the pieces one provider message may carry; default: `splitText` at `maxTextLength`. */
+  splitText?(text: string): string[];
+  policy?: ChannelPolicy;
   /** Content types the provider posts webhooks with; anything else is answered 415. */
   contentTypes: string[];
   /** Largest webhook body accepted, in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
+  /** Further POST paths below the webhook URL that go through the same verify and parse (Twilio's `/status`). */
+  webhookSubpaths?: string[];
+  /** What the 2xx answer to a webhook must carry, when the provider expects a body (Twilio: empty TwiML). */
+  acknowledgement?: { contentType: string; body: string };
+  /** Answers the provider's GET verification handshake (Meta); channels without one get no GET route. */
+  handshake?(query: Record<string, string | undefined>, config: ConnectorValues): HandshakeResult;
   /** Fills generated fields (e.g. a webhook secret) before the configuration is stored. */
   prepareConfig?(values: ConnectorValues): ConnectorValues;
   verify(request: WebhookRequest, config: ConnectorValues): VerifyResult;
   /** Throws AppError('MALFORMED_PAYLOAD') when the body is not what the provider sends. */
   parse(request: WebhookRequest, config: ConnectorValues): InboundEvent[];
   send(message: OutboundMessage, context: SendContext): Promise<SendResult>;
-  /** Shows the customer that a reply is being written; best effort. */
-  showTyping?(chatId: string, context: SendContext): Promise<void>;
+  /**
+   * A reply the channel's rules prescribe for an inbound message, given instead of the
+   * agent's (SMS HELP answers the tenant's help text); undefined lets the agent answer.
+   */
+  automaticReply?(inbound: { text: string | null }, config: ConnectorValues): string | undefined;
+  /**
+   * Tells the customer their message arrived and a reply is being written (a typing
+   * indicator, a read receipt); best effort, never retried.
+   */
+  acknowledgeInbound?(
+    inbound: { chatId: string; providerMessageId: string },
+    context: SendContext,
+  ): Promise<void>;
   setup?(context: SetupContext): Promise<SetupResult>;
   /** Undoes `setup` when the configuration is deleted (unregisters the webhook); best effort. */
   teardown?(context: SendContext): Promise<void>;

@@ -16,12 +16,28 @@ const environmentSchema = z.object({
   TELEGRAM_API_ROOT: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default(DEFAULT_TELEGRAM_API_ROOT),
+  META_GRAPH_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://graph.facebook.com'),
+  META_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v21.0')
+    .default('v21.0'),
+  TWILIO_API_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.twilio.com'),
+  POSTMARK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.postmarkapp.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   MAX_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  ANALYTICS_RATE_PER_SECOND: z.coerce.number().int().min(1).default(1_000),
+  // A batch of 500 events must fit into a full bucket, or it could never be accepted.
+  ANALYTICS_RATE_BURST: z.coerce.number().int().min(500).default(5_000),
 });
 
 export interface Config {
@@ -34,6 +50,11 @@ export interface Config {
   adminToken: string | undefined;
   secretKey: string | undefined;
   telegramApiRoot: string;
+  /** Provider API bases, configurable for self-hosted proxies and tests. */
+  metaGraphApiUrl: string;
+  metaGraphApiVersion: string;
+  twilioApiBaseUrl: string;
+  postmarkApiUrl: string;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   /** Jobs one process runs at once; 0 runs no worker (a web-only process). */
   workerConcurrency: number;
@@ -43,6 +64,8 @@ export interface Config {
   retry: { baseMs: number; maxMs: number };
   /** Attempts before a reply is dead-lettered. */
   maxDeliveryAttempts: number;
+  /** Events each collector write key may send: a sustained rate and a burst (per process). */
+  analyticsRate: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -70,10 +93,15 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     adminToken: values.SWITCHBOARD_ADMIN_TOKEN,
     secretKey: values.SWITCHBOARD_SECRET_KEY,
     telegramApiRoot: values.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    metaGraphApiUrl: values.META_GRAPH_API_URL.replace(/\/+$/, ''),
+    metaGraphApiVersion: values.META_GRAPH_API_VERSION,
+    twilioApiBaseUrl: values.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+    postmarkApiUrl: values.POSTMARK_API_URL.replace(/\/+$/, ''),
     logLevel: values.LOG_LEVEL,
     workerConcurrency: values.WORKER_CONCURRENCY,
     jobLeaseMs: values.JOB_LEASE_MS,
     retry: { baseMs: values.RETRY_BASE_MS, maxMs: values.RETRY_MAX_MS },
     maxDeliveryAttempts: values.MAX_DELIVERY_ATTEMPTS,
+    analyticsRate: { perSecond: values.ANALYTICS_RATE_PER_SECOND, burst: values.ANALYTICS_RATE_BURST },
   };
 }

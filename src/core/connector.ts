@@ -11,7 +11,7 @@ export interface ConnectorField {
   description?: string;
 }
 
-export type ConnectorCategory = 'messaging' | 'email' | 'voice' | 'ai' | 'productivity' | 'crm';
+export type ConnectorCategory = 'messaging' | 'email' | 'voice' | 'ai' | 'productivity' | 'crm' | 'analytics';
 
 export interface SetupDocs {
   en: string;

@@ -1,10 +1,13 @@
-import type { ChannelAdapter, ProviderEnvironment } from '../channels/types.ts';
+import type { ChannelAdapter, OutboundMessage, ProviderEnvironment } from '../channels/types.ts';
+import type { Clock } from '../core/clock.ts';
 import type { ConnectorValues } from '../core/connector.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { LeasedJob } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
-import type { Db } from '../store/index.ts';
+import type { Db, DbTransaction } from '../store/index.ts';
 import type { DeliverPayload } from './outbox.ts';
+import type { Pacer } from './pacing.ts';
+import { decideDelivery } from './policy.ts';
 
 export interface DispatcherDependencies {
   db: Db;
@@ -12,17 +15,43 @@ export interface DispatcherDependencies {
   /** The decrypted configuration of a tenant's channel, or undefined when none is stored. */
   loadConfig(tenantId: string, channel: string): Promise<ConnectorValues | undefined>;
   environment: ProviderEnvironment;
+  clock: Clock;
+  pacer: Pacer;
+  /**
+   * Told each piece's final outcome inside the transaction that records it, so what it
+   * writes (analytics) commits with the outcome. Optional: the dispatcher needs no listener.
+   */
+  onOutcome?(tx: DbTransaction, outcome: DeliveryOutcome): Promise<void>;
+}
+
+/** How one piece of a reply ended: sent, dead-lettered, or suppressed (the contact opted out). */
+export interface DeliveryOutcome {
+  tenantId: string;
+  channel: string;
+  conversationId: string;
+  outcome: 'sent' | 'dead' | 'suppressed';
+  /** The deliver job's attempts so far, this one included. */
+  attempts: number;
+  errorCode: ErrorCode | null;
+}
+
+/** A configured template for messages outside the customer-service window (WhatsApp). */
+function fallbackTemplate(config: ConnectorValues) {
+  return config.template_name
+    ? { name: config.template_name, language: config.template_language || 'en' }
+    : undefined;
 }
 
 /**
- * The deliver job: sends a reply's pieces in order through the channel adapter. A piece
+ * The deliver job: sends a reply's pieces in order through the channel adapter, under the
+ * channel's policy (customer-service window, templates, human-agent tag, pacing). A piece
  * already sent (an earlier run got that far) is skipped, so a re-run after a crash sends
  * only what is missing. A retryable failure leaves the job to the queue's backoff, with
  * the provider's `retry_after` honoured; a permanent failure, or the last attempt,
  * dead-letters the remaining pieces and records why on each message.
  */
 export function createDeliverHandler(dependencies: DispatcherDependencies): JobHandler {
-  const { db, channels, loadConfig, environment } = dependencies;
+  const { db, channels, loadConfig, environment, clock, pacer, onOutcome } = dependencies;
 
   return async function deliver(job: LeasedJob): Promise<void> {
     const payload = job.payload as DeliverPayload;
@@ -31,11 +60,14 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         where: { id: outboxId },
         include: { message: { include: { conversation: { include: { contact: true } } } } },
       });
-      if (!outbox || outbox.status === 'sent' || outbox.status === 'dead' || outbox.status === 'suppressed')
-        continue;
+      // `sending` means a run died mid-send (its lease expired): the send is tried again.
+      if (!outbox || (outbox.status !== 'pending' && outbox.status !== 'sending')) continue;
       const conversation = outbox.message.conversation;
       if (conversation.contact.optedOut) {
-        await settle(outboxId, outbox.messageId, 'suppressed', 'suppressed', 'the contact has opted out');
+        await settle(outboxId, outbox.messageId, 'suppressed', 'suppressed', 'the contact has opted out', {
+          ...outcomeOf(job, outbox.channel, conversation.id),
+          outcome: 'suppressed',
+        });
         continue;
       }
       try {
@@ -44,6 +76,18 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         const config = await loadConfig(job.tenantId, outbox.channel);
         if (!config)
           throw new AppError('CHANNEL_NOT_CONFIGURED', `channel "${outbox.channel}" is not configured`);
+        const decision = decideDelivery({
+          policy: adapter.policy,
+          author: payload.author ?? 'agent',
+          lastInboundAt: await lastInboundAt(conversation.id),
+          nowMs: clock.now(),
+          fallbackTemplate: fallbackTemplate(config),
+        });
+        if (decision.action === 'hold') {
+          await settle(outboxId, outbox.messageId, 'held', 'needs_template', decision.reason);
+          continue;
+        }
+        await pace(adapter, job.tenantId, conversation.externalChatId);
         await db.$transaction([
           db.outboxMessage.update({
             where: { id: outboxId },
@@ -51,18 +95,19 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           }),
           db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
         ]);
-        const result = await adapter.send(
-          {
-            chatId: conversation.externalChatId,
-            text: outbox.message.text ?? '',
-            ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
-          },
-          { config, environment },
-        );
+        const message: OutboundMessage = {
+          chatId: conversation.externalChatId,
+          text: outbox.message.text ?? '',
+          author: payload.author ?? 'agent',
+          ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
+          ...(decision.template ? { template: decision.template } : {}),
+          ...(decision.humanAgentTag ? { humanAgentTag: true } : {}),
+        };
+        const result = await adapter.send(message, { config, environment });
         if (result.outcome === 'failed') throw result.error;
-        await db.$transaction([
-          db.outboxMessage.update({ where: { id: outboxId }, data: { status: 'sent', lastError: null } }),
-          db.message.update({
+        await db.$transaction(async (tx) => {
+          await tx.outboxMessage.update({ where: { id: outboxId }, data: { status: 'sent', lastError: null } });
+          await tx.message.update({
             where: { id: outbox.messageId },
             data: {
               status: 'sent',
@@ -70,36 +115,74 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
               sentAt: new Date(),
               error: null,
             },
-          }),
-        ]);
-      } catch (error) {
-        const failure =
-          error instanceof AppError
-            ? error
-            : new AppError('INTERNAL', 'delivery failed unexpectedly', { cause: error });
-        const final = !failure.retryable || job.attempts >= job.maxAttempts;
-        if (!final) {
-          await settle(
-            outboxId,
-            outbox.messageId,
-            'pending',
-            'queued',
-            `${failure.code}: ${failure.message}`,
-          );
-          throw failure;
-        }
-        const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
-        for (const remaining of payload.outboxIds.slice(index)) {
-          const row = await db.outboxMessage.findUnique({
-            where: { id: remaining },
-            select: { messageId: true },
           });
-          if (row) await settle(remaining, row.messageId, 'dead', 'failed', reason);
-        }
-        throw new AppError('DELIVERY_FAILED', reason);
+          await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversation.id), outcome: 'sent' });
+        });
+      } catch (error) {
+        await fail(job, payload.outboxIds.slice(index), outbox.messageId, error);
       }
     }
   };
+
+  /**
+   * Waits for the channel's pacing slot. The wait happens here rather than by rescheduling,
+   * so pacing never uses up delivery attempts; the worker renews the job's lease meanwhile.
+   */
+  async function pace(adapter: ChannelAdapter, tenantId: string, chatId: string): Promise<void> {
+    const { accountSendsPerSecond, chatSendsPerSecond } = adapter.policy ?? {};
+    const limits = [
+      ...(accountSendsPerSecond
+        ? [{ key: `${tenantId}/${adapter.id}`, perSecond: accountSendsPerSecond }]
+        : []),
+      ...(chatSendsPerSecond
+        ? [{ key: `${tenantId}/${adapter.id}/${chatId}`, perSecond: chatSendsPerSecond }]
+        : []),
+    ];
+    if (limits.length === 0) return;
+    const wait = pacer.reserve(limits);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  async function lastInboundAt(conversationId: string): Promise<Date | null> {
+    const latest = await db.message.findFirst({
+      where: { conversationId, direction: 'inbound' },
+      orderBy: { createdAt: 'desc' },
+      select: { createdAt: true },
+    });
+    return latest?.createdAt ?? null;
+  }
+
+  /** Records a failure: back to pending for a retry, or dead-letters what is left of the reply. */
+  async function fail(
+    job: LeasedJob,
+    remaining: string[],
+    messageId: string,
+    error: unknown,
+  ): Promise<never> {
+    const failure =
+      error instanceof AppError
+        ? error
+        : new AppError('INTERNAL', 'delivery failed unexpectedly', { cause: error });
+    const final = !failure.retryable || job.attempts >= job.maxAttempts;
+    if (!final) {
+      await settle(remaining[0]!, messageId, 'pending', 'queued', `${failure.code}: ${failure.message}`);
+      throw failure;
+    }
+    const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
+    for (const outboxId of remaining) {
+      const row = await db.outboxMessage.findUnique({
+        where: { id: outboxId },
+        select: { messageId: true, channel: true, message: { select: { conversationId: true } } },
+      });
+      if (row)
+        await settle(outboxId, row.messageId, 'dead', 'failed', reason, {
+          ...outcomeOf(job, row.channel, row.message.conversationId),
+          outcome: 'dead',
+          errorCode: failure.code,
+        });
+    }
+    throw new AppError('DELIVERY_FAILED', reason);
+  }
 
   async function settle(
     outboxId: string,
@@ -115,16 +198,19 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
   }
 }
 
-/** Shows the typing indicator on channels that have one; never fails the caller. */
-export async function showTyping(
+/** Shows the customer a typing indicator or read receipt where the channel has one; never fails the caller. */
+export async function acknowledgeInbound(
   dependencies: Pick<DispatcherDependencies, 'channels' | 'loadConfig' | 'environment'>,
-  target: { tenantId: string; channel: string; chatId: string },
+  target: { tenantId: string; channel: string; chatId: string; providerMessageId: string },
 ): Promise<void> {
   const adapter = dependencies.channels[target.channel];
-  if (!adapter?.showTyping) return;
+  if (!adapter?.acknowledgeInbound) return;
   const config = await dependencies.loadConfig(target.tenantId, target.channel).catch(() => undefined);
-  if (config)
-    await adapter
-      .showTyping(target.chatId, { config, environment: dependencies.environment })
-      .catch(() => {});
+  if (!config) return;
+  await adapter
+    .acknowledgeInbound(
+      { chatId: target.chatId, providerMessageId: target.providerMessageId },
+      { config, environment: dependencies.environment },
+    )
+    .catch(() => {});
 }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { ChannelAdapter } from '../channels/types.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { DbTransaction } from '../store/index.ts';
 import { splitText } from './split-text.ts';
 
 export const DELIVER_JOB = 'deliver';
+
+export type Author = 'agent' | 'staff';
 
 export interface ReplyRequest {
   tenantId: string;
@@ -13,7 +16,9 @@ export interface ReplyRequest {
   /** One per reply: a second request with the same key is recognized and ignored. */
   idempotencyKey: string;
   inReplyTo?: { providerMessageId: string; kind: string };
-  maxTextLength: number;
+  author?: Author;
+  /** How the channel cuts text into provider messages (see `splitterFor`). */
+  split: (text: string) => string[];
   /** Attempts before the reply is dead-lettered. */
   maxAttempts: number;
   nowMs: number;
@@ -22,6 +27,12 @@ export interface ReplyRequest {
 export interface DeliverPayload {
   outboxIds: string[];
   inReplyTo?: { providerMessageId: string; kind: string };
+  author?: Author;
+}
+
+/** The channel's own splitting (SMS segments) or, by default, clean breaks at its length limit. */
+export function splitterFor(adapter: ChannelAdapter): (text: string) => string[] {
+  return adapter.splitText ?? ((text) => splitText(text, adapter.maxTextLength));
 }
 
 /**
@@ -31,7 +42,7 @@ export interface DeliverPayload {
  * the caller is a re-run of a job that had already got this far.
  */
 export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Promise<boolean> {
-  const pieces = splitText(request.text, request.maxTextLength);
+  const pieces = request.split(request.text);
   const keys = pieces.map((_, index) =>
     index === 0 ? request.idempotencyKey : `${request.idempotencyKey}#${index}`,
   );
@@ -65,6 +76,7 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
   const payload: DeliverPayload = {
     outboxIds,
     ...(request.inReplyTo ? { inReplyTo: request.inReplyTo } : {}),
+    ...(request.author ? { author: request.author } : {}),
   };
   await enqueueJobs(tx, [
     {
@@ -76,4 +88,36 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
     },
   ]);
   return true;
+}
+
+/**
+ * Sends again what the channel policy held back (`needs_template`), now that the customer
+ * has written and the window is open. Called in the transaction that handles their message.
+ */
+export async function releaseHeld(
+  tx: DbTransaction,
+  request: { tenantId: string; conversationId: string; maxAttempts: number; nowMs: number },
+): Promise<number> {
+  const held = await tx.outboxMessage.findMany({
+    where: {
+      tenantId: request.tenantId,
+      status: 'held',
+      message: { conversationId: request.conversationId },
+    },
+    orderBy: { createdAt: 'asc' },
+    select: { id: true },
+  });
+  if (held.length === 0) return 0;
+  const outboxIds = held.map((row) => row.id);
+  await tx.outboxMessage.updateMany({ where: { id: { in: outboxIds } }, data: { status: 'pending' } });
+  await enqueueJobs(tx, [
+    {
+      tenantId: request.tenantId,
+      kind: DELIVER_JOB,
+      payload: { outboxIds } satisfies DeliverPayload,
+      runAtMs: request.nowMs,
+      maxAttempts: request.maxAttempts,
+    },
+  ]);
+  return held.length;
 }

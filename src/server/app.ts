@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
+import { createPacer } from '../dispatcher/pacing.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
@@ -55,6 +56,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const environment: ProviderEnvironment = {
     publicUrl: config.publicUrl,
     telegramApiRoot: config.telegramApiRoot,
+    metaGraphApiUrl: config.metaGraphApiUrl,
+    metaGraphApiVersion: config.metaGraphApiVersion,
+    twilioApiBaseUrl: config.twilioApiBaseUrl,
+    postmarkApiUrl: config.postmarkApiUrl,
     fetch: dependencies.fetch ?? fetch,
   };
 
@@ -92,7 +97,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     return tenant ?? undefined;
   };
 
-  const dispatcher: DispatcherDependencies = { db, channels, loadConfig, environment };
+  const dispatcher: DispatcherDependencies = {
+    db,
+    channels,
+    loadConfig,
+    environment,
+    clock,
+    pacer: createPacer(clock),
+  };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
   const ingestor = createIngestor({ db, onStored: enqueueResponses(clock) });

@@ -1,8 +1,8 @@
 import type { Agent, TranscriptEntry } from '../agent/types.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Clock } from '../core/clock.ts';
-import { type DispatcherDependencies, showTyping } from '../dispatcher/deliver.ts';
-import { enqueueReply } from '../dispatcher/outbox.ts';
+import { acknowledgeInbound, type DispatcherDependencies } from '../dispatcher/deliver.ts';
+import { enqueueReply, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
 import type { StoredInbound } from '../normalizer/ingest.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
@@ -56,34 +56,53 @@ export function createRespondHandler(
     });
     if (!message) return;
     const { conversation } = message;
-    if (conversation.state !== 'open') return;
+    // The customer wrote, so the channel's window is open again for anything the policy held.
+    const released = await db.$transaction((tx) =>
+      releaseHeld(tx, {
+        tenantId: job.tenantId,
+        conversationId: conversation.id,
+        maxAttempts: maxDeliveryAttempts,
+        nowMs: clock.now(),
+      }),
+    );
+    if (released > 0) onReplyRecorded();
+    if (conversation.state !== 'open' || conversation.contact.optedOut) return;
     const idempotencyKey = `reply:${message.id}`;
     if (await db.outboxMessage.findUnique({ where: { idempotencyKey }, select: { id: true } })) return;
     const adapter = channels[message.channel];
     if (!adapter) return;
+    const config = await dependencies.loadConfig(job.tenantId, message.channel);
+    if (!config) return;
 
-    void showTyping(dependencies, {
-      tenantId: job.tenantId,
-      channel: message.channel,
-      chatId: conversation.externalChatId,
-    });
-    const reply = await agent.reply({
-      tenant: { id: conversation.tenant.id, name: conversation.tenant.name },
-      channel: message.channel,
-      contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
-      transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
-    });
+    if (message.providerMessageId) {
+      void acknowledgeInbound(dependencies, {
+        tenantId: job.tenantId,
+        channel: message.channel,
+        chatId: conversation.externalChatId,
+        providerMessageId: message.providerMessageId,
+      });
+    }
+    const text =
+      adapter.automaticReply?.({ text: message.text }, config) ??
+      (
+        await agent.reply({
+          tenant: { id: conversation.tenant.id, name: conversation.tenant.name },
+          channel: message.channel,
+          contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
+          transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
+        })
+      ).text;
     const recorded = await db.$transaction((tx) =>
       enqueueReply(tx, {
         tenantId: job.tenantId,
         conversationId: conversation.id,
         channel: message.channel,
-        text: reply.text,
+        text,
         idempotencyKey,
         inReplyTo: message.providerMessageId
           ? { providerMessageId: message.providerMessageId, kind: message.kind }
           : undefined,
-        maxTextLength: adapter.maxTextLength,
+        split: splitterFor(adapter),
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
       }),

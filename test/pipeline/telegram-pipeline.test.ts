@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enqueueReply } from '../../src/dispatcher/outbox.ts';
+import { telegramAdapter } from '../../src/channels/telegram/adapter.ts';
+import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore } from '../support/database.ts';
 import {
@@ -47,7 +48,7 @@ describe('Telegram end to end', () => {
         channel: 'telegram',
         text,
         idempotencyKey,
-        maxTextLength: 4096,
+        split: splitterFor(telegramAdapter),
         maxAttempts: 4,
         nowMs: Date.now(),
       }),

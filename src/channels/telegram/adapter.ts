@@ -19,7 +19,7 @@ export const telegramAdapter: ChannelAdapter = {
   verify: verifyTelegramRequest,
   parse: parseTelegramUpdate,
   send: sendTelegramMessage,
-  showTyping: showTelegramTyping,
+  acknowledgeInbound: (inbound, context) => showTelegramTyping(inbound.chatId, context),
   setup: setupTelegramWebhook,
   teardown: teardownTelegramWebhook,
   test: checkTelegramConnection,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAdapter } from '../../channels/types.ts';
 import type { ConnectorValues } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
@@ -31,6 +31,7 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
   async function receive(
     adapter: ChannelAdapter,
     request: FastifyRequest<{ Params: { tenantSlug: string } }>,
+    reply: FastifyReply,
   ) {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (!contentType || !adapter.contentTypes.includes(contentType)) {
@@ -57,15 +58,45 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
     const events = adapter.parse(webhookRequest, config);
     const outcome = await ingestor.ingest({ tenantId: tenant.id, channel: adapter.id, events });
     if (outcome.stored > 0) onIngested();
+    if (adapter.acknowledgement) {
+      return reply.type(adapter.acknowledgement.contentType).send(adapter.acknowledgement.body);
+    }
     return { ok: true, stored: outcome.stored, duplicates: outcome.duplicates };
   }
 
+  /** Meta's subscription check: echo the challenge when the verify token matches, else 403. */
+  async function handshake(
+    adapter: ChannelAdapter,
+    request: FastifyRequest<{
+      Params: { tenantSlug: string };
+      Querystring: Record<string, string | undefined>;
+    }>,
+    reply: FastifyReply,
+  ) {
+    const tenant = await tenantBySlug(request.params.tenantSlug);
+    if (!tenant) throw new AppError('UNKNOWN_TENANT', `there is no tenant "${request.params.tenantSlug}"`);
+    const config = await loadConfig(tenant.id, adapter.id);
+    if (!config)
+      throw new AppError('CHANNEL_NOT_CONFIGURED', `${adapter.id} is not configured for this tenant`);
+    const result = adapter.handshake!(request.query, config);
+    if (!result.ok) throw new AppError('FORBIDDEN', result.reason);
+    return reply.type('text/plain').send(result.body);
+  }
+
   for (const adapter of Object.values(channels)) {
-    app.post<{ Params: { tenantSlug: string } }>(
-      `/webhook/${adapter.id}/:tenantSlug`,
-      { bodyLimit: adapter.bodyLimitBytes ?? DEFAULT_BODY_LIMIT },
-      (request) => receive(adapter, request),
-    );
+    for (const subpath of ['', ...(adapter.webhookSubpaths ?? [])]) {
+      app.post<{ Params: { tenantSlug: string } }>(
+        `/webhook/${adapter.id}/:tenantSlug${subpath}`,
+        { bodyLimit: adapter.bodyLimitBytes ?? DEFAULT_BODY_LIMIT },
+        (request, reply) => receive(adapter, request, reply),
+      );
+    }
+    if (adapter.handshake) {
+      app.get<{ Params: { tenantSlug: string }; Querystring: Record<string, string | undefined> }>(
+        `/webhook/${adapter.id}/:tenantSlug`,
+        (request, reply) => handshake(adapter, request, reply),
+      );
+    }
   }
 
   app.post<{ Params: { channel: string } }>('/webhook/:channel/:tenantSlug', async (request) => {

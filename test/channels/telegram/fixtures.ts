@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ProviderEnvironment, WebhookRequest } from '../../../src/channels/types.ts';
+import { testEnvironment } from '../../support/environment.ts';
 
 const fixturesDirectory = new URL('./fixtures/', import.meta.url);
 
@@ -31,5 +32,5 @@ export function environmentFor(
   apiRoot: string,
   fetchFunction: typeof fetch = globalThis.fetch,
 ): ProviderEnvironment {
-  return { publicUrl: 'https://gateway.example.com', telegramApiRoot: apiRoot, fetch: fetchFunction };
+  return testEnvironment({ telegramApiRoot: apiRoot, fetch: fetchFunction });
 }
