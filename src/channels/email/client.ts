@@ -1,0 +1,50 @@
+import { ServerClient } from 'postmark';
+import type { ProviderEnvironment } from '../types.ts';
+
+/**
+ * Longest a single API call may take. The client's default is three minutes, long enough for
+ * one stuck connection to hold a dispatcher slot; a send normally answers in well under a second.
+ */
+const TIMEOUT_SECONDS = 15;
+
+/** A Postmark client for one server token, and what the last answer said about waiting. */
+export interface PostmarkConnection {
+  client: ServerClient;
+  /** The `Retry-After` of the last answer, in milliseconds, when it carried one. */
+  retryAfterMs(): number | undefined;
+}
+
+/**
+ * The official client pointed at the environment's Postmark API base (a loopback fake in
+ * tests, a proxy in some deployments): the client builds URLs as
+ * `http(s)://<requestHost><path>`, so the base URL's host and path become `requestHost` and
+ * its scheme `useHttps`. Requests go through the environment's `fetch`, which also lets us
+ * read `Retry-After`, a header the client's errors do not carry.
+ */
+export function createPostmarkConnection(
+  token: string,
+  environment: ProviderEnvironment,
+): PostmarkConnection {
+  const base = new URL(environment.postmarkApiUrl);
+  let retryAfterMs: number | undefined;
+  const client = new ServerClient(token, {
+    useHttps: base.protocol === 'https:',
+    requestHost: `${base.host}${base.pathname.replace(/\/+$/, '')}`,
+    timeout: TIMEOUT_SECONDS,
+    fetch: async (input, init) => {
+      const response = await environment.fetch(input, init);
+      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      return response;
+    },
+  });
+  return { client, retryAfterMs: () => retryAfterMs };
+}
+
+/** `Retry-After` is seconds or an HTTP date; anything else is ignored. */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}

@@ -1,0 +1,41 @@
+import type { SmtpMail } from './smtp-transport.ts';
+
+/** Why staff are told about a conversation. */
+export type StaffNotice =
+  | {
+      kind: 'reply_dead_lettered';
+      conversationId: string;
+      channel: string;
+      errorCode: string;
+      /** The reason recorded on the messages: catalogue code and provider answer, no content. */
+      reason: string;
+    }
+  | { kind: 'needs_human'; conversationId: string; channel: string; reason?: string };
+
+/** What a notice may say about the conversation besides its id. */
+export interface NoticeContext {
+  tenantName: string;
+  contactName: string | null;
+}
+
+/**
+ * The short email for a notice. It names the business, the customer (as the channel shows
+ * them), the channel, the conversation and why, and never what anyone wrote: notices pass
+ * through mail servers outside the gateway.
+ */
+export function composeNotice(notice: StaffNotice, context: NoticeContext, to: string[]): SmtpMail {
+  const customer = context.contactName ?? 'a customer';
+  const where = `Channel: ${notice.channel}\nConversation: ${notice.conversationId}`;
+  if (notice.kind === 'reply_dead_lettered') {
+    return {
+      to,
+      subject: `[${context.tenantName}] A reply to ${customer} could not be delivered`,
+      text: `Switchboard gave up delivering a reply to ${customer}.\n\n${where}\nReason: ${notice.reason}\n\nOpen the conversation in Switchboard to answer by hand or to retry.\n`,
+    };
+  }
+  return {
+    to,
+    subject: `[${context.tenantName}] ${customer} needs a person`,
+    text: `A conversation with ${customer} needs a member of staff.\n\n${where}${notice.reason ? `\nReason: ${notice.reason}` : ''}\n\nOpen the conversation in Switchboard to take it over.\n`,
+  };
+}
