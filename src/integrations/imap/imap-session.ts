@@ -1,0 +1,43 @@
+import { ImapFlow } from 'imapflow';
+import type { MailSettings } from './settings.ts';
+
+/** Upper bounds for each network step; the call's own signal usually ends it sooner. */
+const connectTimeoutMs = 10_000;
+const socketTimeoutMs = 20_000;
+
+/**
+ * Logs in to the IMAP server, runs `work`, and logs out. When `signal` aborts the connection
+ * is closed at once, so whatever `work` awaits rejects instead of hanging past the call's time.
+ */
+export async function withImapSession<Result>(
+  settings: MailSettings['imap'],
+  signal: AbortSignal,
+  work: (client: ImapFlow) => Promise<Result>,
+): Promise<Result> {
+  signal.throwIfAborted();
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.tls,
+    auth: { user: settings.user, pass: settings.password },
+    logger: false,
+    // One request per session: no IDLE between commands, no background work after.
+    disableAutoIdle: true,
+    connectionTimeout: connectTimeoutMs,
+    greetingTimeout: connectTimeoutMs,
+    socketTimeout: socketTimeoutMs,
+  });
+  // imapflow emits 'error' on socket failures; the pending command rejects with it too.
+  client.on('error', () => {});
+  const abort = () => client.close();
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    await client.connect();
+    const result = await work(client);
+    await client.logout();
+    return result;
+  } finally {
+    signal.removeEventListener('abort', abort);
+    client.close();
+  }
+}

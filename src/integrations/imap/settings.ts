@@ -1,0 +1,52 @@
+import type { ConnectorValues } from '../../core/connector.ts';
+import { ToolError } from '../types.ts';
+
+/** The `imap` connector's values, typed: IMAP for reading, SMTP for sending. */
+export interface MailSettings {
+  imap: { host: string; port: number; tls: boolean; user: string; password: string };
+  smtp: { host: string; port: number; tls: boolean; user: string; password: string };
+  /** The sender of mail the agent sends: `from_address`, else the login when it is an address. */
+  fromAddress: string;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  return ['true', 'yes', '1', 'on'].includes(value.trim().toLowerCase());
+}
+
+function portNumber(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const port = Number(value.trim());
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ToolError('auth_expired', 'The mail connector has an invalid port');
+  }
+  return port;
+}
+
+/**
+ * Reads the stored values. Missing login data means the business has to fix the connector,
+ * like a password that stopped working, so it is `auth_expired`: staff must reconnect.
+ */
+export function readMailSettings(values: ConnectorValues): MailSettings {
+  const host = values.host?.trim() ?? '';
+  const user = values.user?.trim() ?? '';
+  const password = values.password ?? '';
+  if (!host || !user || !password) {
+    throw new ToolError('auth_expired', 'The mail connector lacks host, user or password');
+  }
+  const tls = flag(values.tls, true);
+  const smtpTls = flag(values.smtp_tls, true);
+  const smtpUser = values.smtp_user?.trim() || user;
+  const fromAddress = values.from_address?.trim() || (smtpUser.includes('@') ? smtpUser : user);
+  return {
+    imap: { host, port: portNumber(values.port, tls ? 993 : 143), tls, user, password },
+    smtp: {
+      host: values.smtp_host?.trim() || host,
+      port: portNumber(values.smtp_port, smtpTls ? 465 : 587),
+      tls: smtpTls,
+      user: smtpUser,
+      password: values.smtp_password || password,
+    },
+    fromAddress,
+  };
+}

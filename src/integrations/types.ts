@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+
+/**
+ * How a failed tool call is classified; the same words as the `error_type` of the
+ * analytics event `integration_error`.
+ */
+export type ToolErrorType =
+  | 'auth_expired'
+  | 'rate_limited'
+  | 'permission_denied'
+  | 'not_found'
+  | 'server_error'
+  | 'network_error';
+
+/** A tool failure with its classification; `message` is safe for logs (no content, no secrets). */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  constructor(
+    readonly errorType: ToolErrorType,
+    message: string,
+    readonly httpStatus: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** What a tool run gets besides its validated input. */
+export interface ToolContext {
+  tenantId: string;
+  conversationId: string;
+  /** The decrypted configuration of the tool's connector for this tenant. */
+  config: ConnectorValues;
+  /** Aborted when the call's time is up; pass it to network calls. */
+  signal: AbortSignal;
+  now: () => Date;
+}
+
+/** What a tool returns: text for the model, and how many items it touched (for analytics). */
+export interface ToolResult {
+  /** What the model reads; the registry trims it to a budget. */
+  content: string;
+  itemsProcessed: number;
+}
+
+/**
+ * One action the agent can take. `provider`, `service` and `actionType` are what analytics
+ * records for each call; `inputSchema` validates the model's arguments before `run`.
+ */
+export interface Tool<Input = unknown> {
+  name: string;
+  description: string;
+  /** The connector whose configuration the tool needs (`imap`, `caldav`), or none. */
+  connectorId?: string;
+  provider: string;
+  service: string;
+  actionType: string;
+  /** Reads (emails, calendar) also emit `integration_data_fetched` with this data type. */
+  dataType?: string;
+  inputSchema: z.ZodType<Input>;
+  run(input: Input, context: ToolContext): Promise<ToolResult>;
+}
+
+/** A tool integration in the connector hub: its configuration, connection test and tools. */
+export interface Integration {
+  id: string;
+  connector: ConnectorDefinition;
+  test(config: ConnectorValues, signal: AbortSignal): Promise<ConnectionCheck>;
+  tools: Tool[];
+}
+
+// From the agent half (issue #5): the offline agent calls the mail and calendar tools with
+// these arguments, validated by each tool's `inputSchema` like the model's:
+//   read_emails   { limit: number }                                  (latest first)
+//   read_calendar { from: string, to: string }                       (ISO 8601 date-times)
+//   create_event  { title: string, start: string, end: string }      (ISO 8601 date-times)
+//   send_email    { to: string, subject: string, body: string }
+// Tools without `connectorId` (request_human) are the agent's own; the registry records them in
+// the transcript but emits no integration events. Extra optional fields are welcome.
+// From the integrations half (issue #5): all date-times must carry an offset ("Z" or
+// "+01:00"); a bare local time is rejected, since the tools cannot know the tenant's zone.
+// Optional extras: read_emails { unreadOnly, since }, create_event { durationMinutes (end
+// defaults to start + 60 min), description }. Each `content` is JSON: read_emails
+// {"emails":[{from,subject,date,unread,snippet}]}, read_calendar {"events":[{title,start,end,
+// allDay,location?}]} (UTC ISO; all-day as YYYY-MM-DD), create_event {"created":{uid,start,end}},
+// send_email {"sent":true,"accepted":1}. Settings errors are ToolError `auth_expired`.
