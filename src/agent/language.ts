@@ -2,7 +2,7 @@ export type Language = 'de' | 'en';
 
 // Short, frequent German words and letters that rarely occur in English chat messages.
 const germanMarkers =
-  /\b(hallo|moin|servus|guten|tag|morgen|abend|danke|dank|vielen|bitte|ich|du|sie|wir|ist|nicht|und|wie|was|wann|kann|können|möchte|termin|mitarbeiter|grüß|gruß|tschüss)\b|[äöüß]/i;
+  /\b(hallo|moin|servus|guten|tag|morgen|abend|danke|dank|vielen|bitte|ich|du|sie|wir|ist|nicht|und|wie|was|wann|kann|können|möchte|termin|termine|mitarbeiter|grüß|gruß|tschüss|heute|uhr|gibt|neue[nrs]?|welche[nrs]?|habe|meine?[nmr]?|posteingang|buchen|sprechen|mit|einen?|im)\b|[äöüß]/i;
 
 /**
  * The customer's language, as far as it can be told: what they wrote wins over the

@@ -1,10 +1,19 @@
+import type { AgentSettings } from './settings.ts';
+import type { TurnTools } from './tool-registry.ts';
+
 /** What the agent sees of a conversation when it writes a reply. */
 export interface AgentInput {
   tenant: { id: string; name: string };
+  /** The conversation being answered; tool calls are recorded against it. */
+  conversationId?: string;
   channel: string;
   contact: { displayName: string | null; locale: string | null };
   /** Oldest first; the last entry is the message being answered. */
   transcript: TranscriptEntry[];
+  /** The tenant's settings; defaults when left out. */
+  settings?: AgentSettings;
+  /** The tools this turn may call, already bound to tenant and conversation; none when left out. */
+  tools?: TurnTools;
 }
 
 export interface TranscriptEntry {
@@ -13,11 +22,14 @@ export interface TranscriptEntry {
   text: string | null;
 }
 
+/** One tool call as staff see it in the transcript: never its arguments or its result. */
 export interface ToolCallRecord {
   tool: string;
   success: boolean;
   itemsProcessed: number;
   durationMs: number;
+  /** Why it failed: an `integration_error` type, or `invalid_arguments` / `not_available`. */
+  errorType?: string;
 }
 
 export interface AgentReply {
@@ -26,8 +38,8 @@ export interface AgentReply {
 }
 
 /**
- * Anything that can answer a customer: the offline rules agent today, an LLM with tools
- * later. It must always produce a reply; failures are its own to turn into one.
+ * Anything that can answer a customer: the offline rules agent or an LLM with tools. It must
+ * always produce a reply; failures are its own to turn into one.
  */
 export interface Agent {
   reply(input: AgentInput): Promise<AgentReply>;

@@ -1,0 +1,77 @@
+import OpenAI from 'openai';
+import type { ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+import type { Integration } from '../integrations/types.ts';
+import type { ModelConnection } from './llm-agent.ts';
+
+const docsEnglish = `## Language model (OpenAI-compatible)
+
+The agent answers with a language model on any server that speaks OpenAI's Chat Completions
+API with tools: OpenAI itself, Azure OpenAI, or one you run (Ollama, vLLM, LM Studio).
+
+1. **API key**: the key of your account; for a local server without keys, any text. It is
+   stored encrypted and never shown again.
+2. **Base URL** (optional): the API root of your server, e.g. \`http://localhost:11434/v1\` for
+   Ollama. Empty means OpenAI.
+3. **Model**: the model name, e.g. \`gpt-4o-mini\` or \`llama3.1\`. It must support tool calling.
+
+**Test** lists the server's models with the key. Without this connector the agent uses the
+gateway's default model (OPENAI_BASE_URL / OPENAI_API_KEY), or the offline agent.`;
+
+const docsGerman = `## Sprachmodell (OpenAI-kompatibel)
+
+Der Agent antwortet mit einem Sprachmodell auf jedem Server, der OpenAIs Chat-Completions-API
+mit Tools spricht: OpenAI selbst, Azure OpenAI oder ein eigener (Ollama, vLLM, LM Studio).
+
+1. **API-Schlüssel**: der Schlüssel deines Kontos; für einen lokalen Server ohne Schlüssel ein
+   beliebiger Text. Er wird verschlüsselt gespeichert und nie wieder angezeigt.
+2. **Basis-URL** (optional): die API-Wurzel deines Servers, z. B. \`http://localhost:11434/v1\`
+   für Ollama. Leer heißt OpenAI.
+3. **Modell**: der Modellname, z. B. \`gpt-4o-mini\` oder \`llama3.1\`. Es muss Tool-Calling können.
+
+**Testen** listet mit dem Schlüssel die Modelle des Servers. Ohne diesen Connector nutzt der
+Agent das Standardmodell des Gateways (OPENAI_BASE_URL / OPENAI_API_KEY) oder den Offline-Agenten.`;
+
+const definition: ConnectorDefinition = {
+  id: 'llm',
+  name: 'Language model (OpenAI-compatible)',
+  category: 'ai',
+  fields: [
+    { key: 'api_key', label: 'API key', required: true, secret: true },
+    { key: 'base_url', label: 'Base URL', required: false, secret: false, description: 'Empty for OpenAI' },
+    { key: 'model', label: 'Model', required: true, secret: false },
+  ],
+  docs: { en: docsEnglish, de: docsGerman },
+};
+
+/** The model connection a stored `llm` configuration describes. */
+export function connectionOf(values: ConnectorValues): ModelConnection | undefined {
+  const apiKey = values.api_key?.trim();
+  const model = values.model?.trim();
+  if (!apiKey || !model) return undefined;
+  return { apiKey, baseUrl: values.base_url?.trim() || undefined, model };
+}
+
+/**
+ * The `llm` connector: not a tool integration (it has no tools) but configured and tested in
+ * the same hub. Its test lists the server's models, which needs a valid key and no tokens.
+ */
+export const llmIntegration: Integration = {
+  id: 'llm',
+  connector: definition,
+  tools: [],
+  async test(values, signal) {
+    const connection = connectionOf(values);
+    if (!connection) return { ok: false, detail: 'API key and model are required' };
+    const client = new OpenAI({ apiKey: connection.apiKey, baseURL: connection.baseUrl, maxRetries: 0 });
+    try {
+      await client.models.list({ signal });
+      return { ok: true, detail: `the server answered; model ${connection.model} is configured` };
+    } catch (error) {
+      if (error instanceof OpenAI.AuthenticationError)
+        return { ok: false, detail: 'the server refused the API key' };
+      if (error instanceof OpenAI.APIError && error.status)
+        return { ok: false, detail: `the server answered with HTTP ${error.status}` };
+      return { ok: false, detail: 'the server could not be reached' };
+    }
+  },
+};

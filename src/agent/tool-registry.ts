@@ -1,0 +1,299 @@
+import { z } from 'zod';
+import type { EventProperties, TrackedEvent } from '../analytics/catalog.ts';
+import type { Tracker } from '../analytics/tracker.ts';
+import type { Clock } from '../core/clock.ts';
+import type { ConnectorValues } from '../core/connector.ts';
+import { type Tool, ToolError, type ToolErrorType } from '../integrations/types.ts';
+import type { Db } from '../store/index.ts';
+import type { ToolCallRecord } from './types.ts';
+
+/** A tool as the model is shown it: the JSON schema of its arguments, nothing to run. */
+export interface ToolDescription {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** What one call came to: the text the model (or the offline agent) reads, and the record. */
+export interface ToolOutcome {
+  ok: boolean;
+  content: string;
+  record: ToolCallRecord;
+}
+
+/** The tools one turn may call, bound to its tenant and conversation. */
+export interface TurnTools {
+  available: ToolDescription[];
+  /** Validates, runs, records and tracks one call; never throws for the tool's failures. */
+  run(name: string, input: unknown): Promise<ToolOutcome>;
+  /** Every call of this turn so far, in order. */
+  calls: ToolCallRecord[];
+}
+
+/** Who a turn acts for: the tenant, its conversation, and the opaque id of the tenant's agent. */
+export interface TurnScope {
+  tenantId: string;
+  conversationId: string;
+  channel: string;
+  agentId: string;
+}
+
+export interface ToolRegistryOptions {
+  db: Db;
+  tracker: Pick<Tracker, 'trackInTransaction'>;
+  clock: Clock;
+  tools: Tool[];
+  /** The tenant's decrypted configuration of a connector, or undefined when none is stored. */
+  loadConfig(tenantId: string, connectorId: string): Promise<ConnectorValues | undefined>;
+  /** Longest time one call may take. */
+  timeoutMs?: number;
+  /** Longest tool result handed on; longer ones are cut, so one inbox cannot fill the context. */
+  maxResultChars?: number;
+}
+
+export interface ToolRegistry {
+  /** Every registered tool by name. */
+  tools: ReadonlyMap<string, Tool>;
+  /** The enabled tools whose connector the tenant configured, ready to run for one turn. */
+  forTurn(scope: TurnScope, enabled: readonly string[]): Promise<TurnTools>;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * The `error_type` of a failure that is not a `ToolError`: a timeout or a socket that could
+ * not connect is the network's fault, anything else the server's.
+ */
+export function classifyToolFailure(error: unknown, timedOut: boolean): ToolErrorType {
+  if (error instanceof ToolError) return error.errorType;
+  if (timedOut) return 'network_error';
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'network_error';
+    if (cause.name === 'AbortError' || cause.name === 'TimeoutError') return 'network_error';
+    cause = cause.cause;
+  }
+  return 'server_error';
+}
+
+/** The JSON schema of a tool's arguments, as Chat Completions wants `parameters`. */
+export function describeTool(tool: Tool): ToolDescription {
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  return { name: tool.name, description: tool.description, parameters };
+}
+
+/** Problem paths and messages of invalid arguments, for the model to correct itself. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** A call's record with the HTTP status of a failure, which only analytics keeps. */
+type FailedOrNot = ToolCallRecord & { httpStatus?: number | null };
+
+class CallTimedOut extends Error {
+  override readonly name = 'CallTimedOut';
+}
+
+/** Runs `work` with an abort signal; rejects when the time is up even if `work` ignores it. */
+async function withTimeout<Result>(timeoutMs: number, work: (signal: AbortSignal) => Promise<Result>) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new CallTimedOut(`no result within ${timeoutMs} ms`));
+      reject(controller.signal.reason);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The tool registry. Every call goes through it: arguments validated against the tool's
+ * schema, a time limit, and one transaction that stores the call in the transcript (for
+ * staff) together with its analytics events: `integration_used_in_chat` for every call of an
+ * integration's tool, `integration_data_fetched` for a successful read, `integration_error`
+ * for a failure. Neither the transcript row nor the events hold arguments or results.
+ */
+export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
+  const { db, tracker, tools: list, loadConfig } = options;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const maxResultChars = options.maxResultChars ?? 4_000;
+  const tools = new Map(list.map((tool) => [tool.name, tool]));
+
+  async function record(scope: TurnScope, tool: Tool | undefined, call: FailedOrNot): Promise<void> {
+    const events: TrackedEvent[] = [];
+    // Only integrations' tools are integration usage; the agent's own (request_human) are not.
+    if (tool?.connectorId && call.errorType !== 'invalid_arguments' && call.errorType !== 'not_available') {
+      const { tenantId } = scope;
+      // The tool's declared names; the tracker checks them against the catalog's enums and
+      // drops (and logs) an event whose names a tool got wrong, never the transcript row.
+      type Chat = EventProperties<'integration_used_in_chat'>;
+      const provider = tool.provider as Chat['provider'];
+      const service = tool.service as Chat['service'];
+      events.push({
+        tenantId,
+        event: 'integration_used_in_chat',
+        properties: {
+          chat_id: scope.conversationId,
+          agent_id: scope.agentId,
+          provider,
+          service,
+          action_type: tool.actionType as Chat['action_type'],
+          success: call.success,
+          items_processed: call.itemsProcessed,
+        },
+      });
+      if (call.success && tool.dataType) {
+        events.push({
+          tenantId,
+          event: 'integration_data_fetched',
+          properties: {
+            provider,
+            service,
+            data_type: tool.dataType as EventProperties<'integration_data_fetched'>['data_type'],
+            item_count: call.itemsProcessed,
+            fetch_duration_ms: call.durationMs,
+            is_refresh: false,
+          },
+        });
+      }
+      if (!call.success) {
+        events.push({
+          tenantId,
+          event: 'integration_error',
+          properties: {
+            provider,
+            service,
+            error_type: call.errorType as ToolErrorType,
+            http_status: call.httpStatus ?? null,
+            operation: tool.actionType,
+            auto_recovered: false,
+          },
+        });
+      }
+    }
+    const summary = `${call.tool}: ${call.success ? 'success' : `failed (${call.errorType})`}, ${call.itemsProcessed} items, ${call.durationMs} ms`;
+    const { httpStatus: _status, ...stored } = call;
+    await db.$transaction(async (tx) => {
+      await tx.message.create({
+        data: {
+          tenantId: scope.tenantId,
+          conversationId: scope.conversationId,
+          channel: scope.channel,
+          // `internal` rows are for staff: the respond job leaves them out of what channels send.
+          direction: 'internal',
+          kind: 'tool_call',
+          text: summary,
+          parts: JSON.stringify([{ type: 'tool_call', ...stored }]),
+          status: 'recorded',
+        },
+      });
+      if (events.length > 0) await tracker.trackInTransaction(tx, events);
+    });
+  }
+
+  return {
+    tools,
+    async forTurn(scope, enabled) {
+      const configs = new Map<string, ConnectorValues>();
+      const available: Tool[] = [];
+      for (const name of enabled) {
+        const tool = tools.get(name);
+        if (!tool) continue;
+        if (tool.connectorId) {
+          const config = await loadConfig(scope.tenantId, tool.connectorId);
+          if (!config) continue;
+          configs.set(tool.connectorId, config);
+        }
+        available.push(tool);
+      }
+      const calls: ToolCallRecord[] = [];
+
+      async function finish(
+        tool: Tool | undefined,
+        call: FailedOrNot,
+        content: string,
+      ): Promise<ToolOutcome> {
+        await record(scope, tool, call);
+        const { httpStatus: _status, ...kept } = call;
+        calls.push(kept);
+        return { ok: call.success, content, record: kept };
+      }
+
+      return {
+        available: available.map(describeTool),
+        calls,
+        async run(name, input) {
+          const tool = available.find((candidate) => candidate.name === name);
+          const failed = { tool: name, success: false, itemsProcessed: 0, durationMs: 0 };
+          if (!tool) {
+            return finish(
+              undefined,
+              { ...failed, errorType: 'not_available' },
+              `error: there is no tool "${name}"`,
+            );
+          }
+          const parsed = tool.inputSchema.safeParse(input);
+          if (!parsed.success) {
+            return finish(
+              tool,
+              { ...failed, errorType: 'invalid_arguments' },
+              `error: invalid arguments: ${describeIssues(parsed.error)}`,
+            );
+          }
+          const started = performance.now();
+          const elapsed = () => Math.round(performance.now() - started);
+          try {
+            const result = await withTimeout(timeoutMs, (signal) =>
+              tool.run(parsed.data, {
+                tenantId: scope.tenantId,
+                conversationId: scope.conversationId,
+                config: tool.connectorId ? (configs.get(tool.connectorId) ?? {}) : {},
+                signal,
+                now: () => new Date(options.clock.now()),
+              }),
+            );
+            const content =
+              result.content.length > maxResultChars
+                ? `${result.content.slice(0, maxResultChars)}\n[cut: the result was longer]`
+                : result.content;
+            return finish(
+              tool,
+              { tool: name, success: true, itemsProcessed: result.itemsProcessed, durationMs: elapsed() },
+              content,
+            );
+          } catch (error) {
+            const errorType = classifyToolFailure(error, error instanceof CallTimedOut);
+            const httpStatus = error instanceof ToolError ? error.httpStatus : null;
+            return finish(
+              tool,
+              { ...failed, durationMs: elapsed(), errorType, httpStatus },
+              `error: the tool failed (${errorType})`,
+            );
+          }
+        },
+      };
+    },
+  };
+}
