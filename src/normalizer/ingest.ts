@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { insertRows } from '../store/insert-rows.ts';
+import { resolveThreads } from './threads.ts';
 import type {
   InboundEditEvent,
   InboundEvent,
@@ -103,23 +105,30 @@ async function dropDuplicates(
 
 async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promise<StoredInbound[]> {
   const contactIds = await resolveContacts(tx, fresh);
-  const conversationIds = await resolveConversations(tx, fresh, contactIds);
+  // A reply that names a stored message (email) joins that message's conversation, whatever its chat id.
+  const threads = await resolveThreads(tx, fresh);
+  const unthreaded = fresh.filter((entry) => !threads.has(entry));
+  const conversationIds = await resolveConversations(tx, unthreaded, contactIds);
   const now = new Date();
-  const rows = fresh.map((entry) => ({
-    id: randomUUID(),
-    tenantId: entry.tenantId,
-    conversationId: conversationIds.get(key(entry.tenantId, entry.channel, entry.event.chatId))!,
-    channel: entry.channel,
-    direction: 'inbound',
-    providerMessageId: entry.event.providerMessageId,
-    kind: entry.event.kind,
-    text: entry.event.text ?? null,
-    parts: JSON.stringify(entry.event.parts),
-    status: 'received',
-    sentAt: entry.event.sentAt,
-    createdAt: now,
-  }));
-  await tx.message.createMany({ data: rows });
+  const rows = fresh.map(
+    (entry): MessageRow => ({
+      id: randomUUID(),
+      tenantId: entry.tenantId,
+      conversationId:
+        threads.get(entry) ?? conversationIds.get(key(entry.tenantId, entry.channel, entry.event.chatId))!,
+      channel: entry.channel,
+      direction: 'inbound',
+      providerMessageId: entry.event.providerMessageId,
+      kind: entry.event.kind,
+      text: entry.event.text ?? null,
+      parts: JSON.stringify(entry.event.parts),
+      status: 'received',
+      sentAt: entry.event.sentAt,
+      createdAt: now,
+    }),
+  );
+  // One multi-row INSERT: Prisma's createMany recompiles its plan per call (bench/README.md).
+  await insertRows(tx, 'messages', rows);
   await tx.conversation.updateMany({
     where: { id: { in: [...new Set(rows.map((row) => row.conversationId))] } },
     data: { lastMessageAt: now },
@@ -131,6 +140,21 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
     channel: row.channel,
   }));
 }
+
+type MessageRow = {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  channel: string;
+  direction: string;
+  providerMessageId: string;
+  kind: string;
+  text: string | null;
+  parts: string;
+  status: string;
+  sentAt: Date;
+  createdAt: Date;
+};
 
 /** Maps tenant+channel+sender id → contact id, creating contacts and identities not seen before. */
 async function resolveContacts(tx: DbTransaction, fresh: PendingMessage[]): Promise<Map<string, string>> {
@@ -243,7 +267,15 @@ async function applyEdit(tx: DbTransaction, item: IngestItem, event: InboundEdit
   });
 }
 
-const statusRank: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+// `failed` ranks last: a late `sent` or `delivered` (order is not promised) must not erase a failure.
+const statusRank: Record<string, number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+};
 
 /** Advances an outbound message's delivery status; statuses arriving out of order never move it back. */
 async function applyStatus(tx: DbTransaction, item: IngestItem, event: InboundStatusEvent): Promise<void> {
