@@ -17,7 +17,7 @@ export function createPacer(clock: Clock): Pacer {
     reserve(limits) {
       const now = clock.now();
       let wait = 0;
-      for (const { key, perSecond } of limits) wait = Math.max(wait, (nextSlotAt.get(key) ?? now) - now);
+      for (const { key } of limits) wait = Math.max(wait, (nextSlotAt.get(key) ?? now) - now);
       const sendAt = now + wait;
       for (const { key, perSecond } of limits) nextSlotAt.set(key, sendAt + 1000 / perSecond);
       if (nextSlotAt.size > 100_000) {
