@@ -82,6 +82,15 @@ export interface SetupContext extends SendContext {
   webhookUrl: string;
 }
 
+/** What `revealOnSave` sees: the configuration being saved and the one it replaces. */
+export interface RevealContext {
+  config: ConnectorValues;
+  /** The stored configuration before this save; undefined on the first save. */
+  previousConfig?: ConnectorValues;
+  /** The URL this tenant's webhook for this channel is served at. */
+  webhookUrl: string;
+}
+
 /**
  * What setup learned from the provider (a bot's username, say); stored beside the
  * configuration and shown as read-only details, never as editable fields.
@@ -120,9 +129,11 @@ export interface ChannelAdapter {
   send(message: OutboundMessage, context: SendContext): Promise<SendResult>;
   /**
    * A reply the channel's rules prescribe for an inbound message, given instead of the
-   * agent's (SMS HELP answers the tenant's help text); undefined lets the agent answer.
+   * agent's (SMS HELP answers the tenant's help text); null when the rules say the message
+   * gets no reply at all (an SMS STOP or START, which Twilio confirms itself); undefined lets
+   * the agent answer.
    */
-  automaticReply?(inbound: { text: string | null }, config: ConnectorValues): string | undefined;
+  automaticReply?(inbound: { text: string | null }, config: ConnectorValues): string | null | undefined;
   /**
    * Tells the customer their message arrived and a reply is being written (a typing
    * indicator, a read receipt); best effort, never retried.
@@ -132,6 +143,17 @@ export interface ChannelAdapter {
     context: SendContext,
   ): Promise<void>;
   setup?(context: SetupContext): Promise<SetupResult>;
+  /**
+   * Values to show once, in the answer to the save that produced them: a generated
+   * credential the provider must be given (Postmark's inbound URL with basic auth). Never
+   * stored and never shown again; undefined when there is nothing new to show.
+   */
+  revealOnSave?(context: RevealContext): Record<string, string> | undefined;
+  /**
+   * The channel threads replies (email): the dispatcher fills `OutboundMessage.thread` with
+   * the conversation's message ids and subject before each send.
+   */
+  threading?: boolean;
   /** Undoes `setup` when the configuration is deleted (unregisters the webhook); best effort. */
   teardown?(context: SendContext): Promise<void>;
   test(context: SendContext): Promise<ConnectionCheck>;

@@ -18,7 +18,8 @@ export interface CatalogEntry {
   name: string;
   category: string;
   fields: ConnectorField[];
-  status: ConnectorStatus | 'not_configured';
+  /** `retired`: the provider shut the service down; the setup docs say what to use instead. */
+  status: ConnectorStatus | 'not_configured' | 'retired';
 }
 
 export interface MaskedConfig {
@@ -30,6 +31,11 @@ export interface MaskedConfig {
   /** What setup learned from the provider (read-only). */
   details: Record<string, string>;
   updatedAt: string | null;
+  /**
+   * Only in the answer to the save that produced them: values to copy now, such as a
+   * generated webhook URL with credentials. Never stored, never shown again.
+   */
+  reveal?: Record<string, string>;
 }
 
 /**
@@ -48,6 +54,16 @@ export function createConnectorHub(options: {
     const found = registry.get(id);
     if (!found) throw new AppError('UNKNOWN_CONNECTOR', `there is no connector "${id}"`);
     return found;
+  }
+
+  /** A connector whose service was shut down can be read about, not configured or tested. */
+  function refuseRetired(found: HubConnector): void {
+    if (found.definition.retiredOn) {
+      throw new AppError(
+        'CONNECTOR_RETIRED',
+        `${found.definition.name} was shut down on ${found.definition.retiredOn} and can no longer be configured; its setup docs name alternatives`,
+      );
+    }
   }
 
   /** Splits stored values into masked declared fields and read-only details from setup. */
@@ -82,7 +98,7 @@ export function createConnectorHub(options: {
         name: definition.name,
         category: definition.category,
         fields: definition.fields,
-        status: statuses.get(definition.id) ?? 'not_configured',
+        status: definition.retiredOn ? 'retired' : (statuses.get(definition.id) ?? 'not_configured'),
       }));
     },
 
@@ -100,6 +116,7 @@ export function createConnectorHub(options: {
       input: Record<string, unknown>,
     ): Promise<MaskedConfig> {
       const found = connector(connectorId);
+      refuseRetired(found);
       const fields = new Map(found.definition.fields.map((field) => [field.key, field]));
       for (const [key, value] of Object.entries(input)) {
         if (!fields.has(key))
@@ -122,6 +139,7 @@ export function createConnectorHub(options: {
         }
       }
       values = found.prepareConfig ? found.prepareConfig(values) : values;
+      const reveal = found.reveal?.(values, stored?.values, who.tenantSlug);
       let status: ConnectorStatus = 'configured';
       let detail: string | null = null;
       if (found.setup) {
@@ -141,7 +159,8 @@ export function createConnectorHub(options: {
         target: connectorId,
         details: { fields: changed, status },
       });
-      return view(who.tenantId, found);
+      const saved = await view(who.tenantId, found);
+      return reveal ? { ...saved, reveal } : saved;
     },
 
     async deleteConfig(who: HubActor, connectorId: string): Promise<void> {
@@ -170,6 +189,7 @@ export function createConnectorHub(options: {
 
     async test(who: HubActor, connectorId: string): Promise<ConnectionCheck> {
       const found = connector(connectorId);
+      refuseRetired(found);
       const stored = await configs.load(who.tenantId, found.definition);
       if (!stored) throw new AppError('NOT_FOUND', `${connectorId} has no stored configuration to test`);
       const check = await found

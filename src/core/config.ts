@@ -38,6 +38,11 @@ const environmentSchema = z.object({
   ANALYTICS_RATE_PER_SECOND: z.coerce.number().int().min(1).default(1_000),
   // A batch of 500 events must fit into a full bucket, or it could never be accepted.
   ANALYTICS_RATE_BURST: z.coerce.number().int().min(500).default(5_000),
+  // The process-wide OpenAI-compatible model; a tenant's `llm` connector overrides it.
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 });
 
 export interface Config {
@@ -66,6 +71,8 @@ export interface Config {
   maxDeliveryAttempts: number;
   /** Events each collector write key may send: a sustained rate and a burst (per process). */
   analyticsRate: { perSecond: number; burst: number };
+  /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
+  llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -103,5 +110,11 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     retry: { baseMs: values.RETRY_BASE_MS, maxMs: values.RETRY_MAX_MS },
     maxDeliveryAttempts: values.MAX_DELIVERY_ATTEMPTS,
     analyticsRate: { perSecond: values.ANALYTICS_RATE_PER_SECOND, burst: values.ANALYTICS_RATE_BURST },
+    llm: {
+      baseUrl: values.OPENAI_BASE_URL?.replace(/\/+$/, ''),
+      apiKey: values.OPENAI_API_KEY,
+      model: values.OPENAI_MODEL,
+      timeoutMs: values.OPENAI_TIMEOUT_MS,
+    },
   };
 }

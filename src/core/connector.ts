@@ -30,4 +30,9 @@ export interface ConnectorDefinition {
   category: ConnectorCategory;
   fields: ConnectorField[];
   docs: SetupDocs;
+  /**
+   * Set when the provider shut the service down (ISO date): the catalog still lists the
+   * connector, with docs that say so, but it can no longer be configured or tested.
+   */
+  retiredOn?: string;
 }

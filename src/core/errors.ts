@@ -16,6 +16,7 @@ export const errorCatalogue = {
   UNKNOWN_CONNECTOR: { status: 404, retryable: false },
   CHANNEL_NOT_CONFIGURED: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
+  CONNECTOR_RETIRED: { status: 410, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },

@@ -8,6 +8,7 @@ import type { Db, DbTransaction } from '../store/index.ts';
 import type { DeliverPayload } from './outbox.ts';
 import type { Pacer } from './pacing.ts';
 import { decideDelivery } from './policy.ts';
+import { conversationThread } from './thread.ts';
 
 export interface DispatcherDependencies {
   db: Db;
@@ -22,6 +23,20 @@ export interface DispatcherDependencies {
    * writes (analytics) commits with the outcome. Optional: the dispatcher needs no listener.
    */
   onOutcome?(tx: DbTransaction, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Told once per reply whose remaining pieces were dead-lettered, after that is recorded,
+   * so staff can be notified. Best effort: a failing listener never changes the outcome.
+   */
+  onDeadLettered?(reply: DeadLetteredReply): Promise<void>;
+}
+
+/** A reply that will not be delivered. `reason` is what the messages record: safe for staff, no secrets. */
+export interface DeadLetteredReply {
+  tenantId: string;
+  channel: string;
+  conversationId: string;
+  errorCode: ErrorCode;
+  reason: string;
 }
 
 /** How one piece of a reply ended: sent, dead-lettered, or suppressed (the contact opted out). */
@@ -51,7 +66,7 @@ function fallbackTemplate(config: ConnectorValues) {
  * dead-letters the remaining pieces and records why on each message.
  */
 export function createDeliverHandler(dependencies: DispatcherDependencies): JobHandler {
-  const { db, channels, loadConfig, environment, clock, pacer, onOutcome } = dependencies;
+  const { db, channels, loadConfig, environment, clock, pacer, onOutcome, onDeadLettered } = dependencies;
 
   return async function deliver(job: LeasedJob): Promise<void> {
     const payload = job.payload as DeliverPayload;
@@ -102,11 +117,15 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
           ...(decision.template ? { template: decision.template } : {}),
           ...(decision.humanAgentTag ? { humanAgentTag: true } : {}),
+          ...(adapter.threading ? { thread: await conversationThread(db, conversation.id) } : {}),
         };
         const result = await adapter.send(message, { config, environment });
         if (result.outcome === 'failed') throw result.error;
         await db.$transaction(async (tx) => {
-          await tx.outboxMessage.update({ where: { id: outboxId }, data: { status: 'sent', lastError: null } });
+          await tx.outboxMessage.update({
+            where: { id: outboxId },
+            data: { status: 'sent', lastError: null },
+          });
           await tx.message.update({
             where: { id: outbox.messageId },
             data: {
@@ -169,6 +188,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
       throw failure;
     }
     const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
+    let deadLettered: DeadLetteredReply | undefined;
     for (const outboxId of remaining) {
       const row = await db.outboxMessage.findUnique({
         where: { id: outboxId },
@@ -180,22 +200,43 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           outcome: 'dead',
           errorCode: failure.code,
         });
+      if (row) {
+        const conversationId = row.message.conversationId;
+        deadLettered ??= {
+          tenantId: job.tenantId,
+          channel: row.channel,
+          conversationId,
+          errorCode: failure.code,
+          reason,
+        };
+      }
     }
+    if (deadLettered) await onDeadLettered?.(deadLettered).catch(() => {});
     throw new AppError('DELIVERY_FAILED', reason);
   }
 
+  /** Records a piece's status; a final `outcome` is reported to `onOutcome` in the same transaction. */
   async function settle(
     outboxId: string,
     messageId: string,
     outboxStatus: string,
     messageStatus: string,
     reason: string,
+    outcome?: DeliveryOutcome,
   ): Promise<void> {
-    await db.$transaction([
-      db.outboxMessage.update({ where: { id: outboxId }, data: { status: outboxStatus, lastError: reason } }),
-      db.message.update({ where: { id: messageId }, data: { status: messageStatus, error: reason } }),
-    ]);
+    await db.$transaction(async (tx) => {
+      await tx.outboxMessage.update({
+        where: { id: outboxId },
+        data: { status: outboxStatus, lastError: reason },
+      });
+      await tx.message.update({ where: { id: messageId }, data: { status: messageStatus, error: reason } });
+      if (outcome) await onOutcome?.(tx, outcome);
+    });
   }
+}
+
+function outcomeOf(job: LeasedJob, channel: string, conversationId: string) {
+  return { tenantId: job.tenantId, channel, conversationId, attempts: job.attempts, errorCode: null };
 }
 
 /** Shows the customer a typing indicator or read receipt where the channel has one; never fails the caller. */

@@ -14,10 +14,14 @@ export type MessagePart =
       fileName?: string;
       sizeBytes?: number;
       caption?: string;
+      /** Larger than the channel keeps (an email attachment over its limit): only the description is stored. */
+      tooLarge?: boolean;
     }
   | { type: 'location'; latitude: number; longitude: number; name?: string }
   | { type: 'contact'; name: string; phone?: string }
-  | { type: 'interactive'; payload: string; title?: string };
+  | { type: 'interactive'; payload: string; title?: string }
+  /** Where an email sits in its thread: its subject and its own Message-ID, which later mail references. */
+  | { type: 'thread'; subject?: string; messageId?: string };
 
 export type MessageKind = 'text' | 'media' | 'location' | 'contact' | 'interactive' | 'unsupported';
 
@@ -41,6 +45,12 @@ export interface InboundMessageEvent {
   kind: MessageKind;
   text?: string;
   parts: MessagePart[];
+  /**
+   * Provider message ids this message answers (email's In-Reply-To and References), most
+   * relevant first. When one names a stored message of the same tenant and channel, the
+   * message joins that message's conversation instead of the one for `chatId`.
+   */
+  threadReferences?: string[];
 }
 
 export interface InboundEditEvent {

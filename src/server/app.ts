@@ -1,23 +1,36 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { offlineAgent } from '../agent/offline-agent.ts';
+import { llmIntegration } from '../agent/llm-connector.ts';
+import { createOfflineAgent } from '../agent/offline-agent.ts';
+import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createToolRegistry } from '../agent/tool-registry.ts';
+import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
+import type { Tracker } from '../analytics/tracker.ts';
 import { channels } from '../channels/registry.ts';
 import type { ProviderEnvironment } from '../channels/types.ts';
 import { createConnectorConfigs } from '../connectors/configs.ts';
 import { createConnectorHub } from '../connectors/hub.ts';
 import type { KeyRing } from '../connectors/key-ring.ts';
-import { buildConnectorRegistry } from '../connectors/registry.ts';
+import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
+import { integrations } from '../integrations/registry.ts';
+import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
+import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { agentSettingsRoutes } from './routes/agent-settings.ts';
+import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
+import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -30,6 +43,8 @@ export interface AppDependencies {
   clock?: Clock;
   fetch?: typeof fetch;
   agent?: Agent;
+  /** Tools beside the built-in ones, e.g. a test's own; each needs its connector registered. */
+  tools?: Tool[];
   /** Pino options, or false for silence (tests). */
   logger?: boolean | { level: string };
   /** How often an idle worker looks for due jobs (tests shorten it). */
@@ -40,6 +55,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The job worker of this process, when it runs one. */
     worker: Worker | undefined;
+    /** This process's analytics tracker. */
+    analytics: Tracker;
   }
 }
 
@@ -52,7 +69,6 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const { config, store, keyRing } = dependencies;
   const { db } = store;
   const clock = dependencies.clock ?? systemClock;
-  const agent = dependencies.agent ?? offlineAgent;
   const environment: ProviderEnvironment = {
     publicUrl: config.publicUrl,
     telegramApiRoot: config.telegramApiRoot,
@@ -72,7 +88,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               dependencies.logger === true || !dependencies.logger
                 ? config.logLevel
                 : dependencies.logger.level,
-            redact: ['req.headers.authorization', 'req.headers["x-telegram-bot-api-secret-token"]'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers["x-telegram-bot-api-secret-token"]',
+              'req.headers["x-write-key"]',
+            ],
           },
     requestIdHeader: 'x-request-id',
     bodyLimit: 1024 * 1024,
@@ -86,6 +106,48 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     const connector = registry.get(channel);
     return connector ? (await configs.load(tenantId, connector.definition))?.values : undefined;
   };
+  const analytics = createAnalytics({
+    config,
+    db,
+    clock,
+    logger: app.log,
+    fetch: environment.fetch,
+    configs,
+    registry,
+  });
+  registry.set(smtpConnector.definition.id, smtpConnector);
+  const notifier = createStaffNotifier({
+    db,
+    clock,
+    loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+  });
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  const toolRegistry = createToolRegistry({
+    db,
+    tracker: analytics.tracker,
+    clock,
+    tools: [
+      createRequestHumanTool({ db, notifyStaff: notifier.conversationNeedsHuman }),
+      ...Object.values(integrations).flatMap((integration) => integration.tools),
+      ...(dependencies.tools ?? []),
+    ],
+    loadConfig,
+  });
+  const agent =
+    dependencies.agent ??
+    createTenantAgent({
+      db,
+      registry: toolRegistry,
+      offline: createOfflineAgent({ now: () => new Date(clock.now()) }),
+      defaultConnection:
+        config.llm.apiKey || config.llm.baseUrl
+          ? { apiKey: config.llm.apiKey ?? 'none', baseUrl: config.llm.baseUrl, model: config.llm.model }
+          : undefined,
+      loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
+      notifyStaff: notifier.conversationNeedsHuman,
+      logger: app.log,
+      timeoutMs: config.llm.timeoutMs,
+    });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
   const tenants = new Map<string, { id: string; expiresAt: number }>();
@@ -104,10 +166,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
+    onOutcome: analytics.onOutcome,
+    onDeadLettered: notifier.replyDeadLettered,
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({ db, onStored: enqueueResponses(clock) });
+  const ingestor = createIngestor({ db, onStored: analytics.withReceivedEvents(enqueueResponses(clock)) });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -127,10 +191,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           onReplyRecorded: wakeWorker,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        ...analytics.jobHandlers,
+        ...notifier.jobHandlers,
       },
     });
   }
   app.decorate('worker', worker);
+  app.decorate('analytics', analytics.tracker);
 
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
@@ -146,7 +213,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(tenantRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
+    await admin.register(agentSettingsRoutes, { db });
+    await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
     publicUrl: config.publicUrl,
@@ -159,6 +229,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.addHook('onClose', async () => {
     await worker?.stop();
     await ingestor.drain();
+    // Last: the worker and the ingestor above may still have tracked events.
+    await analytics.tracker.close();
   });
   return app;
 }

@@ -73,6 +73,9 @@ export function createRespondHandler(
     if (!adapter) return;
     const config = await dependencies.loadConfig(job.tenantId, message.channel);
     if (!config) return;
+    const automatic = adapter.automaticReply?.({ text: message.text }, config);
+    // The channel's rules say this message gets no reply at all (an SMS STOP or START).
+    if (automatic === null) return;
 
     if (message.providerMessageId) {
       void acknowledgeInbound(dependencies, {
@@ -83,10 +86,11 @@ export function createRespondHandler(
       });
     }
     const text =
-      adapter.automaticReply?.({ text: message.text }, config) ??
+      automatic ??
       (
         await agent.reply({
           tenant: { id: conversation.tenant.id, name: conversation.tenant.name },
+          conversationId: conversation.id,
           channel: message.channel,
           contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
           transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
@@ -118,7 +122,8 @@ async function transcriptUpTo(
   messageId: string,
 ): Promise<TranscriptEntry[]> {
   const rows = await db.message.findMany({
-    where: { conversationId, createdAt: { lte: until } },
+    // Internal rows (the agent's tool calls) are for staff, not part of the conversation.
+    where: { conversationId, createdAt: { lte: until }, direction: { in: ['inbound', 'outbound'] } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: TRANSCRIPT_WINDOW,
     select: { id: true, direction: true, kind: true, text: true },

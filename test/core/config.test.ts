@@ -23,12 +23,24 @@ describe('parseConfig', () => {
       adminToken: undefined,
       secretKey: undefined,
       telegramApiRoot: 'https://api.telegram.org',
+      metaGraphApiUrl: 'https://graph.facebook.com',
+      metaGraphApiVersion: 'v21.0',
+      twilioApiBaseUrl: 'https://api.twilio.com',
+      postmarkApiUrl: 'https://api.postmarkapp.com',
       logLevel: 'info',
       workerConcurrency: 8,
       jobLeaseMs: 30_000,
       retry: { baseMs: 1_000, maxMs: 300_000 },
       maxDeliveryAttempts: 8,
+      analyticsRate: { perSecond: 1_000, burst: 5_000 },
+      llm: { baseUrl: undefined, apiKey: undefined, model: 'gpt-4o-mini', timeoutMs: 20_000 },
     });
+  });
+
+  it('names a malformed Graph API version', () => {
+    expect(() => parseConfig({ META_GRAPH_API_VERSION: '21' })).toThrow(
+      /META_GRAPH_API_VERSION: must look like v21.0/,
+    );
   });
 
   it('treats empty variables as unset', () => {

@@ -7,11 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, postgresServerUrl, type TestStore } from '../support/database.ts';
 import { ADMIN_TOKEN, eventually, queueSettled, textUpdate } from '../support/gateway.ts';
-import { type GatewayProcess, spawnGateway } from '../support/process.ts';
+import { crashTestEnvironment, type GatewayProcess, spawnGateway } from '../support/process.ts';
 
 describe('crash recovery', () => {
   let store: TestStore;
@@ -24,17 +23,11 @@ describe('crash recovery', () => {
     store = await createTestStore();
     telegram = await startFakeTelegram();
     dataDir = await mkdtemp(join(tmpdir(), 'switchboard-crash-'));
-    environment = {
-      DATABASE_URL: store.url,
-      DATA_DIR: dataDir,
-      SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      SWITCHBOARD_SECRET_KEY: generateKeySpecification(),
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      PUBLIC_URL: 'https://gateway.test',
-      JOB_LEASE_MS: '1500',
-      RETRY_BASE_MS: '50',
-      RETRY_MAX_MS: '200',
-    };
+    environment = crashTestEnvironment({
+      databaseUrl: store.url,
+      dataDir,
+      telegramApiRoot: telegram.apiRoot,
+    });
   });
 
   afterEach(async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createWriteKey, exampleEvent, exampleProperties } from '../analytics/support.ts';
 import {
   type ConnectedTenant,
   expectError,
@@ -17,6 +18,8 @@ interface Scene {
   b: ConnectedTenant;
   conversationOfA: string;
   conversationOfB: string;
+  /** The id of A's collector write key. */
+  writeKeyOfA: string;
 }
 
 /** Who sends B's requests: B's own token, B's token claiming A, or the admin acting for B. */
@@ -150,7 +153,100 @@ const tenantRoutes: TenantRoute[] = [
       expect(own.body).toContain('Hello from B');
     },
   },
+  {
+    method: 'GET',
+    path: '/admin/agent',
+    url: () => '/admin/agent',
+    async check(_scene, response) {
+      expect(response.statusCode).toBe(200);
+      expect(response.json().systemPrompt).toBe('');
+      expect(response.body).not.toContain('Prompt of A');
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/admin/agent',
+    url: () => '/admin/agent',
+    payload: { systemPrompt: 'Prompt of B' },
+    async check({ world, a, b }, response) {
+      expect(response.statusCode).toBe(200);
+      const prompt = async (id: string) =>
+        JSON.parse((await world.store.db.tenant.findUniqueOrThrow({ where: { id } })).agentSettings ?? '{}')
+          .systemPrompt;
+      expect(await prompt(b.id)).toBe('Prompt of B');
+      expect(await prompt(a.id)).toBe('Prompt of A');
+    },
+  },
+  ...analyticsRoutes(),
 ];
+
+/**
+ * The analytics routes. A has integration events of every kind and a write key; B has one
+ * connect click and its conversation, so each answer shows whether A's data leaked in.
+ */
+function analyticsRoutes(): TenantRoute[] {
+  const dashboard = (path: string, expected: (scene: Scene) => Promise<object>): TenantRoute => ({
+    method: 'GET',
+    path: `/admin/analytics/${path}`,
+    url: () => `/admin/analytics/${path}`,
+    async check(scene, response) {
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject(await expected(scene));
+    },
+  });
+  const keysOf = (scene: Scene, tenant: ConnectedTenant) =>
+    scene.world.store.db.analyticsWriteKey.findMany({
+      where: { tenantId: tenant.id },
+      orderBy: { id: 'asc' },
+    });
+  return [
+    dashboard('integration-funnel', async () => ({
+      steps: [0, 1, 0, 0, 0].map((count) => expect.objectContaining({ count })),
+    })),
+    dashboard('connection-rate', async () => ({
+      items: [{ provider: 'microsoft', attempts: 1, connected: 0, conversionRate: 0 }],
+    })),
+    dashboard('oauth-failures', async () => ({ items: [] })),
+    dashboard('tools-in-chat', async () => ({ items: [] })),
+    dashboard('messages', async ({ world, b }) => {
+      const received = await world.store.db.analyticsEvent.findFirstOrThrow({
+        where: { tenantId: b.id, name: 'message_received' },
+      });
+      return { items: [{ day: received.day, channel: 'telegram', inbound: 1, outbound: 1, failed: 0 }] };
+    }),
+    {
+      method: 'POST',
+      path: '/admin/analytics/write-keys',
+      url: () => '/admin/analytics/write-keys',
+      payload: { label: 'b-key' },
+      async check(scene, response) {
+        expect(response.statusCode, response.body).toBe(201);
+        const keys = await keysOf(scene, scene.b);
+        expect(keys.map((key) => key.id)).toEqual([response.json().id]);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/analytics/write-keys',
+      url: () => '/admin/analytics/write-keys',
+      async check(scene, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json().items).toEqual([]);
+        expect(response.body).not.toContain(scene.writeKeyOfA);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/analytics/write-keys/:id',
+      url: ({ writeKeyOfA }) => `/admin/analytics/write-keys/${writeKeyOfA}`,
+      async check(scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        const [key] = await keysOf(scene, scene.a);
+        expect(key!.revokedAt).toBeNull();
+      },
+    },
+  ];
+}
 
 /** Routes only the platform admin may call. */
 const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants'];
@@ -178,7 +274,7 @@ function registeredRoutes(app: FastifyInstance): string[] {
   return routes;
 }
 
-/** What B must never change: A's connector row, conversations, messages and audit trail. */
+/** What B must never change: A's connector row, conversations, messages, audit trail and analytics. */
 async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
   const { db } = world.store;
   return {
@@ -186,6 +282,11 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
     conversations: await db.conversation.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     messages: await db.message.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     audit: await db.auditLog.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    writeKeys: await db.analyticsWriteKey.findMany({
+      where: { tenantId: tenant.id },
+      orderBy: { id: 'asc' },
+    }),
+    events: await db.analyticsEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
   };
 }
 
@@ -211,6 +312,33 @@ describe('tenant isolation', () => {
     });
     expect(failedTest.json().ok).toBe(false);
     await world.settled();
+    const writeKeyOfA = (await createWriteKey(world.gateway, a)).id;
+    const agentOfA = await world.gateway.request({
+      method: 'PUT',
+      url: '/admin/agent',
+      token: a.apiToken,
+      payload: { systemPrompt: 'Prompt of A' },
+    });
+    expect(agentOfA.statusCode).toBe(200);
+    // A's events cover every dashboard; B has a single connect click.
+    const ofA = (
+      [
+        'integration_viewed',
+        'integration_connect_clicked',
+        'integration_oauth_started',
+        'integration_oauth_completed',
+        'integration_oauth_failed',
+        'integration_used_in_chat',
+      ] as const
+    ).map((name) => exampleEvent(name, a.id));
+    await world.gateway.app.analytics.record([
+      ...ofA,
+      {
+        event: 'integration_connect_clicked',
+        tenantId: b.id,
+        properties: { ...exampleProperties.integration_connect_clicked, provider: 'microsoft' },
+      },
+    ]);
     const conversationOf = async (tenant: ConnectedTenant) =>
       (await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
     scene = {
@@ -219,6 +347,7 @@ describe('tenant isolation', () => {
       b,
       conversationOfA: await conversationOf(a),
       conversationOfB: await conversationOf(b),
+      writeKeyOfA,
     };
   });
 

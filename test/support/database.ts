@@ -53,8 +53,25 @@ export async function createPostgresDatabase(
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => dropDatabase(serverUrl, name),
   };
+}
+
+/**
+ * Drops a database even while connections remain. An autovacuum worker that is busy with the
+ * database (after a test wrote many rows) makes FORCE fail with 42501, as if it were another
+ * role's session; it finishes within moments, so the drop is tried again.
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { generateKeySpecification, type KeyRing, parseKeyRing } from '../../src/connectors/key-ring.ts';
 import { parseConfig } from '../../src/core/config.ts';
+import type { Tool } from '../../src/integrations/types.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { ensureAdminToken } from '../../src/server/auth.ts';
 import type { Store } from '../../src/store/index.ts';
@@ -34,6 +35,8 @@ export interface TestGatewayOptions {
   store: Store;
   telegram: FakeTelegram;
   environment?: Record<string, string>;
+  /** Extra agent tools (a test's own), beside the built-in ones. */
+  tools?: Tool[];
   keyRing?: KeyRing;
 }
 
@@ -50,7 +53,14 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ...options.environment,
   });
   const keyRing = options.keyRing ?? parseKeyRing(generateKeySpecification());
-  const app = await buildApp({ config, store: options.store, keyRing, logger: false, pollMs: 25 });
+  const app = await buildApp({
+    config,
+    store: options.store,
+    keyRing,
+    logger: false,
+    pollMs: 25,
+    ...(options.tools ? { tools: options.tools } : {}),
+  });
   await ensureAdminToken(options.store.db, ADMIN_TOKEN);
 
   let closing: Promise<void> | undefined;

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
+import { ADMIN_TOKEN } from './gateway.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,5 +50,28 @@ export async function spawnGateway(environment: Record<string, string>): Promise
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
+  };
+}
+
+/**
+ * The environment crash tests start gateways with: the test's database and data folder, the
+ * fake Telegram, the test admin token, a fresh secret key, and short leases and retries so
+ * that a restarted process takes over quickly.
+ */
+export function crashTestEnvironment(options: {
+  databaseUrl: string;
+  dataDir: string;
+  telegramApiRoot: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl,
+    DATA_DIR: options.dataDir,
+    SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
+    SWITCHBOARD_SECRET_KEY: generateKeySpecification(),
+    TELEGRAM_API_ROOT: options.telegramApiRoot,
+    PUBLIC_URL: 'https://gateway.test',
+    JOB_LEASE_MS: '1500',
+    RETRY_BASE_MS: '50',
+    RETRY_MAX_MS: '200',
   };
 }

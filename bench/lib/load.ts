@@ -1,0 +1,84 @@
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  headers: Record<string, string>;
+  /** The next request's body and an id that names it in `onAnswer`. */
+  nextRequest(): { id: number; body: string };
+  /** Called with every answer and the id of the request it answers. */
+  onAnswer?(id: number, status: number, body: string): void;
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  /** Mean of autocannon's per-second samples of completed requests. */
+  requestsPerSecond: number;
+  completed: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latencyMs: { average: number; p50: number; p99: number; max: number };
+  /** Requests sent whose answer had not arrived when the run stopped. */
+  unanswered: Set<number>;
+  /** CPU the load generator (this process) used, in cores: what it took from the server. */
+  loadGeneratorCores: number;
+}
+
+/**
+ * Drives `options.url` with autocannon: `connections` keep-alive connections, one request
+ * in flight on each (no pipelining), for `durationSeconds`. Every request gets a fresh body
+ * from `nextRequest`, so a gateway sees a new update each time.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const unanswered = new Set<number>();
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: 1,
+    duration: options.durationSeconds,
+    method: 'POST',
+    headers: options.headers,
+    requests: [
+      {
+        // With one request in flight per connection, the connection's context names the
+        // request its next answer belongs to.
+        setupRequest(request, context) {
+          const { id, body } = options.nextRequest();
+          context.id = id;
+          unanswered.add(id);
+          return { ...request, body };
+        },
+        onResponse(status, body, context) {
+          const id = context.id as number;
+          unanswered.delete(id);
+          options.onAnswer?.(id, status, body);
+        },
+      },
+    ],
+  });
+  const result = await instance;
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMicros = (performance.now() - wallBefore) * 1000;
+  return {
+    durationSeconds: result.duration,
+    requestsPerSecond: result.requests.average,
+    completed: result.requests.total,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    latencyMs: {
+      average: result.latency.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+    unanswered,
+    loadGeneratorCores: (cpu.user + cpu.system) / wallMicros,
+  };
+}

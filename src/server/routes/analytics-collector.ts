@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  collectorSchemas,
+  MAX_BATCH_EVENTS,
+  type ReceivedEvent,
+} from '../../analytics/collector-protocol.ts';
+import type { RateLimiter } from '../../analytics/rate-limit.ts';
+import type { Tracker } from '../../analytics/tracker.ts';
+import type { WriteKeyHolder, WriteKeys } from '../../analytics/write-keys.ts';
+import type { Clock } from '../../core/clock.ts';
+import { AppError } from '../../core/errors.ts';
+import { parseInput } from '../validate.ts';
+
+export interface CollectorDependencies {
+  tracker: Tracker;
+  writeKeys: WriteKeys;
+  limiter: RateLimiter;
+  clock: Clock;
+}
+
+/**
+ * The collector: the seed client's `POST /analytics/track/view` and `/track/engagement`,
+ * plus `/analytics/track` for any catalog event and `/analytics/batch` for up to 500. Each
+ * request is checked in this order — write key (401), size (413), rate (429), every event
+ * (400 naming the property) — and answered only after its events are committed. A batch is
+ * stored whole or not at all, so a client that fixes and resends it creates no duplicates.
+ */
+export async function analyticsCollectorRoutes(
+  app: FastifyInstance,
+  dependencies: CollectorDependencies,
+): Promise<void> {
+  const { tracker, writeKeys, limiter, clock } = dependencies;
+  const schemas = collectorSchemas(clock);
+  // JSON only, as on the admin API: Fastify's default text/plain parser would let a string through.
+  app.removeContentTypeParser('text/plain');
+
+  async function admit(request: FastifyRequest, events: number): Promise<WriteKeyHolder> {
+    const header = request.headers['x-write-key'];
+    const holder = await writeKeys.authenticate(typeof header === 'string' ? header : undefined);
+    if (!holder) throw new AppError('UNAUTHORIZED', 'send a valid write key as "X-Write-Key"');
+    if (events > MAX_BATCH_EVENTS)
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `a batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events}`,
+      );
+    const decision = limiter.take(holder.keyId, events);
+    if (!decision.ok)
+      throw new AppError('RATE_LIMITED', 'this write key sends more events than it may; slow down', {
+        retryAfterMs: decision.retryAfterMs,
+      });
+    return holder;
+  }
+
+  async function store(holder: WriteKeyHolder, received: ReceivedEvent[]) {
+    await tracker.record(
+      received.map(({ event, occurredAt }) => ({
+        ...event,
+        tenantId: holder.tenantId,
+        source: 'collector' as const,
+        ...(occurredAt ? { occurredAt } : {}),
+      })),
+    );
+    return { accepted: received.length };
+  }
+
+  app.post('/analytics/track/view', async (request) => {
+    const holder = await admit(request, 1);
+    return store(holder, [parseInput(schemas.view, request.body, 'view event')]);
+  });
+
+  app.post('/analytics/track/engagement', async (request) => {
+    const holder = await admit(request, 1);
+    return store(holder, [parseInput(schemas.engagement, request.body, 'engagement event')]);
+  });
+
+  app.post('/analytics/track', async (request) => {
+    const holder = await admit(request, 1);
+    return store(holder, [parseInput(schemas.track, request.body, 'event')]);
+  });
+
+  app.post('/analytics/batch', async (request) => {
+    const events = (request.body as { events?: unknown } | undefined)?.events;
+    const holder = await admit(request, Array.isArray(events) ? Math.max(events.length, 1) : 1);
+    return store(holder, parseInput(schemas.batch, request.body, 'batch').events);
+  });
+}
