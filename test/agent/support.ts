@@ -72,11 +72,15 @@ export function inboxTool(
   };
 }
 
-/** The stored analytics events of a tenant, properties parsed, oldest first. */
+/**
+ * The stored analytics events of a tenant, properties parsed, oldest first. Events written
+ * together share a timestamp and have random ids, so ties are broken by name (descending:
+ * `integration_used_in_chat` before the `integration_data_fetched`/`_error` beside it).
+ */
 export async function eventsOf(db: Db, tenantId: string) {
   const rows = await db.analyticsEvent.findMany({
     where: { tenantId },
-    orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+    orderBy: [{ occurredAt: 'asc' }, { name: 'desc' }],
   });
   return rows.map((row) => ({
     name: row.name,
