@@ -1,5 +1,5 @@
 /**
- * The ingest benchmark: how many Telegram webhooks per second the gateway verifies, dedupes,
+ * The ingest benchmark: how many Telegram, WhatsApp Cloud and Twilio SMS webhooks per second the gateway verifies, dedupes,
  * stores and acknowledges, next to two ceilings measured in the same run on the same
  * machine: a bare Fastify route (A) and raw SQLite inserts (B). See bench/README.md.
  *
@@ -66,16 +66,18 @@ if (options.only.includes('sqlite')) {
     ),
   );
 }
-if (options.only.includes('gateway')) {
+if (options.only.some((name) => name === 'gateway' || name === 'whatsapp' || name === 'sms')) {
   const databases = [undefined, ...(options.databaseUrl ? [options.databaseUrl] : [])];
   for (const databaseUrl of databases) {
-    log(`C/D. gateway on ${databaseUrl ? 'PostgreSQL' : 'SQLite'} …`);
+    log(`C–F. gateway on ${databaseUrl ? 'PostgreSQL' : 'SQLite'} …`);
     const gateway = await benchGateway(options, databaseUrl);
-    measurements.push(gateway.distinct, gateway.duplicates);
-    verifications.push(gateway.verification);
-    const name = gateway.distinct.scenario;
-    if (bare) ratios[`${name} / A (bare route)`] = gateway.distinct.rate / bare.rate;
-    if (sqlite) ratios[`${name} / B (raw SQLite inserts)`] = gateway.distinct.rate / sqlite.rate;
+    measurements.push(...gateway.measurements);
+    verifications.push(...gateway.verifications);
+    if (gateway.distinct) {
+      const name = gateway.distinct.scenario;
+      if (bare) ratios[`${name} / A (bare route)`] = gateway.distinct.rate / bare.rate;
+      if (sqlite) ratios[`${name} / B (raw SQLite inserts)`] = gateway.distinct.rate / sqlite.rate;
+    }
   }
 }
 

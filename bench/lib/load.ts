@@ -5,8 +5,8 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   headers: Record<string, string>;
-  /** The next request's body and an id that names it in `onAnswer`. */
-  nextRequest(): { id: number; body: string };
+  /** The next request's body, headers of its own (a signature), and an id that names it in `onAnswer`. */
+  nextRequest(): { id: number; body: string; headers?: Record<string, string> };
   /** Called with every answer and the id of the request it answers. */
   onAnswer?(id: number, status: number, body: string): void;
 }
@@ -48,10 +48,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         // With one request in flight per connection, the connection's context names the
         // request its next answer belongs to.
         setupRequest(request, context) {
-          const { id, body } = options.nextRequest();
+          const { id, body, headers } = options.nextRequest();
           context.id = id;
           unanswered.add(id);
-          return { ...request, body };
+          return headers
+            ? { ...request, body, headers: { ...options.headers, ...headers } }
+            : { ...request, body };
         },
         onResponse(status, body, context) {
           const id = context.id as number;

@@ -9,6 +9,8 @@ export interface Measurement {
   /** Requests per second (mean of per-second samples) or rows per second (total / time). */
   rate: number;
   durationSeconds: number;
+  /** Messages each request carries (WhatsApp batches), when more than one: the table adds messages/s. */
+  messagesPerRequest?: number;
   latencyMs?: LoadResult['latencyMs'];
   ok2xx?: number;
   non2xx?: number;

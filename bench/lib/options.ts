@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['bare', 'sqlite', 'gateway'] as const;
+/** `gateway` is the Telegram runs (C, D); `whatsapp` (E) and `sms` (F) run in the same gateway process. */
+export const SCENARIOS = ['bare', 'sqlite', 'gateway', 'whatsapp', 'sms'] as const;
 export type ScenarioGroup = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -9,7 +10,7 @@ export interface BenchOptions {
   /** Seconds of load before each measured run, not counted. */
   warmupSeconds: number;
   connections: number;
-  /** Chats the distinct updates are spread over. */
+  /** Chats the distinct updates are spread over (also WhatsApp and SMS senders). */
   chats: number;
   only: ScenarioGroup[];
   /** Also run the gateway against this PostgreSQL database. */
@@ -21,7 +22,7 @@ export interface BenchOptions {
 }
 
 const usage = `npm run bench:ingest -- [--duration 10] [--warmup 3] [--connections 50] [--chats 1000]
-    [--only bare,sqlite,gateway] [--cpu-prof]
+    [--only bare,sqlite,gateway,whatsapp,sms] [--cpu-prof]
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_CHATS, BENCH_ONLY,
 BENCH_CPU_PROF=1, BENCH_LOG_LEVEL (default warn); DATABASE_URL=postgresql://… adds the
 gateway on PostgreSQL.`;

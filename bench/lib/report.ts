@@ -39,7 +39,8 @@ export function markdownTable(measurements: Measurement[]): string {
   for (const row of measurements) {
     const latency = row.latencyMs;
     lines.push(
-      `| ${row.scenario} | ${integer.format(row.rate)} ${row.unit} | ` +
+      `| ${row.scenario} | ${integer.format(row.rate)} ${row.unit}` +
+        `${row.messagesPerRequest ? ` (${integer.format(row.rate * row.messagesPerRequest)} msg/s)` : ''} | ` +
         `${latency ? `${decimal.format(latency.p50)} ms` : '–'} | ` +
         `${latency ? `${decimal.format(latency.p99)} ms` : '–'} | ` +
         `${row.ok2xx === undefined ? '–' : integer.format(row.ok2xx)} | ${row.non2xx ?? '–'} | ` +
@@ -54,13 +55,13 @@ export function verificationLines(verifications: Verification[]): string {
   return verifications
     .map(
       (check) =>
-        `- ${check.passed ? 'PASS' : 'FAIL'} ${check.database}: ${check.acknowledged} updates acknowledged, ` +
+        `- ${check.passed ? 'PASS' : 'FAIL'} ${check.database}, ${check.channel}: ${check.acknowledged} messages acknowledged, ` +
         `${check.storedMessages} messages stored (${check.storedButUnanswered} of them from the ` +
-        `${check.unansweredAtStop} requests cut off unanswered when a run stopped), ` +
+        `${check.unansweredAtStop} messages in requests cut off unanswered when a run stopped), ` +
         `${check.acknowledgedButMissing} acknowledged but missing, ${check.storedButNeverSent} stored but never sent, ` +
         `${check.wrongAnswers} wrong answers, ${check.transportErrors} connection errors, ` +
         `${check.respondJobs} respond jobs, ` +
-        `${check.conversations} conversations / ${check.contacts} contacts for ${check.chatsWithMessages} chats`,
+        `${check.conversations} conversations / ${check.contacts} contacts for ${check.chatsWithMessages} chats/senders`,
     )
     .join('\n');
 }
