@@ -1,6 +1,7 @@
 import type { ConnectorValues } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
 import type { InboundEvent, MessageKind, MessagePart, Sender } from '../../normalizer/types.ts';
+import { readJsonObject } from '../json-body.ts';
 import type { WebhookRequest } from '../types.ts';
 import { fromAddressOf } from './config.ts';
 import { attachmentParts, emailText } from './content.ts';
@@ -59,21 +60,7 @@ export function parsePostmarkInbound(request: WebhookRequest, config: ConnectorV
 }
 
 function readEmail(rawBody: Buffer): InboundEmail {
-  let body: unknown;
-  try {
-    // NUL is invisible in mail but PostgreSQL refuses it in text columns, so it is dropped here.
-    body = JSON.parse(rawBody.toString('utf8'), (_key, value: unknown) =>
-      typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
-    );
-  } catch {
-    throw new AppError('MALFORMED_PAYLOAD', 'body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AppError(
-      'MALFORMED_PAYLOAD',
-      'body is not a JSON object; Postmark sends one inbound email object',
-    );
-  }
+  const body = readJsonObject(rawBody, 'Postmark sends one inbound email object');
   if (!('MessageID' in body)) {
     throw new AppError('MALFORMED_PAYLOAD', 'MessageID is missing; this is not a Postmark inbound email');
   }

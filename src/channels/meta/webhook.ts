@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { InboundEvent } from '../../normalizer/types.ts';
+import { readJsonObject } from '../json-body.ts';
 
 /**
  * Meta batches many events into one body, and media messages carry long URLs; WhatsApp asks
@@ -20,21 +21,7 @@ export const LATEST_TIME_MS = 253_402_300_799_999;
  * Throws AppError('MALFORMED_PAYLOAD') when the body is not such an envelope for `object`.
  */
 export function readMetaEntries(rawBody: Buffer, object: string, channelName: string): unknown[] {
-  let body: unknown;
-  try {
-    // NUL is invisible in a message but PostgreSQL refuses it in text columns, so it is dropped here.
-    body = JSON.parse(rawBody.toString('utf8'), (_key, value: unknown) =>
-      typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
-    );
-  } catch {
-    throw new AppError('MALFORMED_PAYLOAD', 'body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AppError(
-      'MALFORMED_PAYLOAD',
-      `body is not a JSON object; ${channelName} sends {object, entry}`,
-    );
-  }
+  const body = readJsonObject(rawBody, `${channelName} sends {object, entry}`);
   const envelope = body as { object?: unknown; entry?: unknown };
   if (envelope.object !== object) {
     throw new AppError(

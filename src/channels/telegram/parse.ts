@@ -1,6 +1,7 @@
 import type { ConnectorValues } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
 import type { InboundEvent, Sender } from '../../normalizer/types.ts';
+import { readJsonObject } from '../json-body.ts';
 import type { WebhookRequest } from '../types.ts';
 import { isAddressedToBot } from './addressing.ts';
 import { messageContent } from './content.ts';
@@ -31,18 +32,7 @@ export function parseTelegramUpdate(request: WebhookRequest, config: ConnectorVa
 }
 
 function readUpdate(rawBody: Buffer): TelegramUpdate {
-  let body: unknown;
-  try {
-    // NUL is invisible in a message but PostgreSQL refuses it in text columns, so it is dropped here.
-    body = JSON.parse(rawBody.toString('utf8'), (_key, value: unknown) =>
-      typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
-    );
-  } catch {
-    throw new AppError('MALFORMED_PAYLOAD', 'body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AppError('MALFORMED_PAYLOAD', 'body is not a JSON object; Telegram sends one Update object');
-  }
+  const body = readJsonObject(rawBody, 'Telegram sends one Update object');
   if (!('update_id' in body)) {
     throw new AppError('MALFORMED_PAYLOAD', 'update_id is missing; this is not a Telegram update');
   }
