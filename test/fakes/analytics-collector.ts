@@ -4,8 +4,10 @@
  * JSON body and `X-Write-Key`. It answers 401 to another key, 400 to an empty body (what
  * the connection test expects) and 200 otherwise, unless a failure was scripted.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http.ts';
 
 const PATHS = new Set(['/analytics/track/view', '/analytics/track/engagement', '/analytics/track']);
 
@@ -33,12 +35,6 @@ export interface FakeCollector {
   /** The next requests get these answers, one each, in order. */
   fail(failures: CollectorFailure[]): void;
   close(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startFakeCollector(writeKey = 'external-write-key-0123456789'): Promise<FakeCollector> {

@@ -15,8 +15,10 @@
  * - `POST|DELETE /<page id>/subscribed_apps`: the page's webhook subscription.
  * Errors are Graph's `{error: {message, type, code, error_subcode?, fbtrace_id}}`.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, writeJson } from './http.ts';
 
 /** The WhatsApp fixtures' business number (`metadata.phone_number_id` 100000000000001). */
 export const FAKE_WHATSAPP = {
@@ -313,11 +315,11 @@ export async function startFakeMetaGraph(): Promise<FakeMetaGraph> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake-graph');
     const match = /^\/(v\d+\.\d+)(\/.*)$/.exec(url.pathname);
-    if (match === null) return write(response, graphFailure(400, 2500, 'Unknown path components'));
+    if (match === null) return writeJson(response, graphFailure(400, 2500, 'Unknown path components'));
     const query = Object.fromEntries(url.searchParams);
     const raw = await readBody(request);
     const body = decodeBody(raw);
-    if (body === undefined) return write(response, graphFailure(400, 100, 'Invalid JSON for postcard'));
+    if (body === undefined) return writeJson(response, graphFailure(400, 100, 'Invalid JSON for postcard'));
     const authorization = request.headers.authorization;
     const token = authorization?.startsWith('Bearer ')
       ? authorization.slice('Bearer '.length)
@@ -334,7 +336,7 @@ export async function startFakeMetaGraph(): Promise<FakeMetaGraph> {
 
     const account = token === undefined ? undefined : ACCOUNTS[token];
     if (account === undefined) {
-      return write(
+      return writeJson(
         response,
         graphFailure(401, 190, 'Invalid OAuth access token - Cannot parse access token'),
       );
@@ -348,18 +350,18 @@ export async function startFakeMetaGraph(): Promise<FakeMetaGraph> {
         request.socket.destroy();
         return;
       }
-      return write(response, {
+      return writeJson(response, {
         status: next.status,
         body: next.body ?? defaultFailureBody(next.status),
         headers: next.headers,
       });
     }
-    write(response, perform(call, account));
+    writeJson(response, perform(call, account));
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      write(response, graphFailure(500, 1, `An unknown error occurred in the fake: ${String(error)}`));
+      writeJson(response, graphFailure(500, 1, `An unknown error occurred in the fake: ${String(error)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -409,19 +411,6 @@ function defaultFailureBody(status: number): unknown {
   if (status === 401) return graphFailure(401, 190, 'Invalid OAuth access token').body;
   if (status === 403) return graphFailure(403, 10, '(#10) Permission denied').body;
   return graphFailure(status, 100, '(#100) Invalid parameter').body;
-}
-
-function write(response: ServerResponse, answer: Answer): void {
-  // The client may have given up (timeout) while the answer was held back.
-  if (response.destroyed || response.writableEnded) return;
-  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-  response.end(JSON.stringify(answer.body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The adapters post JSON; undefined when a body does not parse to a JSON object. */

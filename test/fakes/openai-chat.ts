@@ -8,8 +8,10 @@
  * A request without a scripted response gets a 500 whose message says so, and is counted in
  * `unscripted`, so a test that expected fewer requests fails visibly.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http.ts';
 
 /** The key the fake accepts; any other gets 401 like OpenAI. */
 export const FAKE_OPENAI_KEY = 'sk-fake-0123456789';
@@ -49,12 +51,6 @@ export interface FakeOpenAi {
   /** Responses still waiting for a request. */
   remaining(): number;
   close(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sendJson(

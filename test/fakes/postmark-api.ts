@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, writeJson } from './http.ts';
 
 /** A token in Postmark's shape (a UUID) that the fake accepts by default. */
 export const FAKE_SERVER_TOKEN = '00000000-0000-4000-8000-00000000f00d';
@@ -128,13 +129,13 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
     try {
       body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
     } catch {
-      return write(response, error(422, 402, 'Received invalid JSON input.'));
+      return writeJson(response, error(422, 402, 'Received invalid JSON input.'));
     }
     calls.push({ method, path, token: typeof token === 'string' ? token : undefined, body });
     const route = routeOf(method, path);
-    if (route === undefined) return write(response, error(404, 404, 'Not found'));
+    if (route === undefined) return writeJson(response, error(404, 404, 'Not found'));
     if (typeof token !== 'string' || !tokens.has(token)) {
-      return write(response, error(401, 10, 'Request does not contain a valid Server token.'));
+      return writeJson(response, error(401, 10, 'Request does not contain a valid Server token.'));
     }
     const next = scripted.get(route)?.shift();
     if (next !== undefined) {
@@ -148,23 +149,23 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
         next.errorCode ?? next.status,
         next.message ?? `Scripted ${next.status}`,
       );
-      return write(response, {
+      return writeJson(response, {
         ...answer,
         ...(next.retryAfter === undefined ? {} : { headers: { 'retry-after': String(next.retryAfter) } }),
       });
     }
     if (route === 'server') {
-      return write(response, {
+      return writeJson(response, {
         status: 200,
         body: { ID: 1, Name: FAKE_SERVER_NAME, ApiTokens: [token], Color: 'blue', InboundHookUrl: '' },
       });
     }
-    write(response, sendEmail(body));
+    writeJson(response, sendEmail(body));
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((failure: unknown) => {
-      write(response, error(500, 500, `fake failed: ${String(failure)}`));
+      writeJson(response, error(500, 500, `fake failed: ${String(failure)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -190,17 +191,4 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
 
 function error(status: number, errorCode: number, message: string): Answer {
   return { status, body: { ErrorCode: errorCode, Message: message } };
-}
-
-function write(response: ServerResponse, answer: Answer): void {
-  // The client may have given up (timeout) while the answer was held back.
-  if (response.destroyed || response.writableEnded) return;
-  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-  response.end(JSON.stringify(answer.body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

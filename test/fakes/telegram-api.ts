@@ -8,8 +8,10 @@
  * uploads). Answers are `{ok:true,result}` or `{ok:false,error_code,description,parameters?}`
  * with the matching HTTP status; a token the fake does not know gets 401 "Unauthorized".
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, writeJson } from './http.ts';
 
 /** A token in BotFather's shape; its number is the bot id, as with real tokens. */
 export const FAKE_BOT_TOKEN = '7000000001:fake-token_for-tests';
@@ -176,14 +178,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake-telegram');
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (match === null) return write(response, failure(404, 'Not Found'));
+    if (match === null) return writeJson(response, failure(404, 'Not Found'));
     const token = decodeURIComponent(match[1]!);
     const method = match[2]!;
     const decoded = decodeBody(request, await readBody(request));
-    if (decoded === undefined) return write(response, failure(400, "Bad Request: can't parse request body"));
+    if (decoded === undefined)
+      return writeJson(response, failure(400, "Bad Request: can't parse request body"));
     const body = { ...Object.fromEntries(url.searchParams), ...decoded };
     calls.push({ token, method, body });
-    if (!tokens.has(token)) return write(response, failure(401, 'Unauthorized'));
+    if (!tokens.has(token)) return writeJson(response, failure(401, 'Unauthorized'));
 
     const next = scripted.get(method)?.shift();
     if (next !== undefined) {
@@ -193,17 +196,17 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return;
       }
       const description = next.description ?? STATUS_DESCRIPTIONS[next.status] ?? 'Error';
-      return write(response, failure(next.status, description, next.retryAfter));
+      return writeJson(response, failure(next.status, description, next.retryAfter));
     }
     const answer = perform(token, method, body);
     const delayMs = delays.get(method);
     if (delayMs) await wait(delayMs);
-    write(response, answer);
+    writeJson(response, answer);
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      write(response, failure(500, `Internal Server Error: fake failed: ${String(error)}`));
+      writeJson(response, failure(500, `Internal Server Error: fake failed: ${String(error)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -240,19 +243,6 @@ function success(result: unknown, description?: string): Answer {
 function failure(status: number, description: string, retryAfter?: number): Answer {
   const parameters = retryAfter === undefined ? {} : { parameters: { retry_after: retryAfter } };
   return { status, body: { ok: false, error_code: status, description, ...parameters } };
-}
-
-function write(response: ServerResponse, answer: Answer): void {
-  // The client may have given up (timeout) while the answer was held back.
-  if (response.destroyed || response.writableEnded) return;
-  response.writeHead(answer.status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(answer.body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -16,6 +16,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, writeJson } from './http.ts';
 
 /** The account of the shared fixtures, and the auth token their signatures were made with. */
 export const FAKE_ACCOUNT_SID = 'AC00000000000000000000000000000001';
@@ -315,9 +316,10 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       receivedAt: Date.now(),
     });
     if (credentials?.username !== accountSid || credentials.password !== authToken) {
-      return write(response, failure(401, 20003, 'Authenticate'));
+      return writeJson(response, failure(401, 20003, 'Authenticate'));
     }
-    if (!found) return write(response, failure(404, 20404, `The requested resource ${path} was not found`));
+    if (!found)
+      return writeJson(response, failure(404, 20404, `The requested resource ${path} was not found`));
 
     const next = scripted.get(found.resource)?.shift();
     if (next !== undefined) {
@@ -328,14 +330,14 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       }
       const answer = failure(next.status, next.code ?? next.status, next.message ?? statusText(next.status));
       if (next.retryAfter !== undefined) answer.headers = { 'retry-after': String(next.retryAfter) };
-      return write(response, answer);
+      return writeJson(response, answer);
     }
-    write(response, perform(method, found.resource, found.numberSid, parameters));
+    writeJson(response, perform(method, found.resource, found.numberSid, parameters));
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      write(response, failure(500, 20500, `fake failed: ${String(error)}`));
+      writeJson(response, failure(500, 20500, `fake failed: ${String(error)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -445,17 +447,4 @@ function statusText(status: number): string {
 
 function rfc2822(date: Date): string {
   return date.toUTCString().replace('GMT', '+0000');
-}
-
-function write(response: ServerResponse, answer: Answer): void {
-  // The client may have given up (timeout) while the answer was held back.
-  if (response.destroyed || response.writableEnded) return;
-  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-  response.end(JSON.stringify(answer.body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
