@@ -3,7 +3,7 @@ import type { EventProperties, TrackedEvent } from '../analytics/catalog.ts';
 import type { Tracker } from '../analytics/tracker.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ConnectorValues } from '../core/connector.ts';
-import { type Tool, ToolError, type ToolErrorType } from '../integrations/types.ts';
+import { type Tool, type ToolCaller, ToolError, type ToolErrorType } from '../integrations/types.ts';
 import type { Db } from '../store/index.ts';
 import type { ToolCallRecord } from './types.ts';
 
@@ -36,7 +36,13 @@ export interface TurnScope {
   conversationId: string;
   channel: string;
   agentId: string;
+  /** Who the turn acts for; a staff caller when left out. */
+  caller?: ToolCaller;
+  /** Stable across re-runs of the job that runs this turn; call keys are derived from it. */
+  turnKey?: string;
 }
+
+const staffCaller: ToolCaller = { kind: 'staff', contactId: null, emails: [], phones: [], verified: true };
 
 export interface ToolRegistryOptions {
   db: Db;
@@ -269,6 +275,8 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
               tool.run(parsed.data, {
                 tenantId: scope.tenantId,
                 conversationId: scope.conversationId,
+                caller: scope.caller ?? staffCaller,
+                idempotencyKey: `${scope.turnKey ?? scope.conversationId}:${calls.length}`,
                 config: tool.connectorId ? (configs.get(tool.connectorId) ?? {}) : {},
                 signal,
                 now: () => new Date(options.clock.now()),

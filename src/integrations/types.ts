@@ -25,10 +25,37 @@ export class ToolError extends Error {
   }
 }
 
+/**
+ * Who the agent acts for in a turn. A customer conversation gets customer-scoped tools only,
+ * and each tool limits what it reads and writes to this caller on the server, whatever its
+ * arguments say. Identities are the contact's own, as the normalizer stored them.
+ */
+export interface ToolCaller {
+  kind: 'customer' | 'staff';
+  /** The contact the conversation is with; null for a staff turn. */
+  contactId: string | null;
+  /** The contact's email addresses, lower-cased; only these count as "their own" mail. */
+  emails: string[];
+  /** The contact's phone numbers in E.164. */
+  phones: string[];
+  /**
+   * False when the sender could not be authenticated (an email that failed SPF/DKIM/DMARC):
+   * such a caller gets no customer-scoped data at all.
+   */
+  verified: boolean;
+}
+
 /** What a tool run gets besides its validated input. */
 export interface ToolContext {
   tenantId: string;
   conversationId: string;
+  caller: ToolCaller;
+  /**
+   * Stable for this call across re-runs of the job (job, round, call index). Tools with side
+   * effects derive their provider-side ids from it (a calendar UID, a Message-ID), so a second
+   * run after a crash finds the first one's effect instead of acting again.
+   */
+  idempotencyKey: string;
   /** The decrypted configuration of the tool's connector for this tenant. */
   config: ConnectorValues;
   /** Aborted when the call's time is up; pass it to network calls. */
@@ -57,6 +84,15 @@ export interface Tool<Input = unknown> {
   actionType: string;
   /** Reads (emails, calendar) also emit `integration_data_fetched` with this data type. */
   dataType?: string;
+  /**
+   * `customer`: may be offered in a customer conversation, because the tool itself limits
+   * every read and write to `context.caller`. `staff`: never offered to a customer.
+   */
+  audience: 'customer' | 'staff';
+  /** What the tool reads, for the scope model and the docs (`mail`, `calendar`, `none`…). */
+  reads: readonly string[];
+  /** True when a call changes something outside Switchboard (sends mail, books). */
+  sideEffect: boolean;
   inputSchema: z.ZodType<Input>;
   run(input: Input, context: ToolContext): Promise<ToolResult>;
 }

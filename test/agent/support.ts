@@ -52,6 +52,9 @@ export function inboxTool(
     provider: 'none',
     service: 'imap_mail',
     actionType: 'read_emails',
+    audience: 'staff',
+    reads: ['mail'],
+    sideEffect: false,
     dataType: 'emails',
     inputSchema: z.strictObject({ limit: z.int().min(1).max(20) }),
     async run(input, context) {
@@ -109,6 +112,9 @@ export function calendarTools(connectorId = 'calendar') {
     provider: 'none',
     service: 'caldav',
     actionType: 'read_calendar',
+    audience: 'staff',
+    reads: ['calendar'],
+    sideEffect: false,
     dataType: 'calendar_events',
     inputSchema: range,
     async run(input) {
@@ -127,6 +133,9 @@ export function calendarTools(connectorId = 'calendar') {
     provider: 'none',
     service: 'caldav',
     actionType: 'create_event',
+    audience: 'staff',
+    reads: ['calendar'],
+    sideEffect: true,
     inputSchema: event,
     async run(input) {
       events.push(input);

@@ -8,7 +8,15 @@ export function toolContext(
   signal: AbortSignal = AbortSignal.timeout(15_000),
   now: Date = new Date(),
 ): ToolContext {
-  return { tenantId: 'tenant-1', conversationId: 'conversation-1', config, signal, now: () => now };
+  return {
+    tenantId: 'tenant-1',
+    conversationId: 'conversation-1',
+    caller: { kind: 'staff', contactId: null, emails: [], phones: [], verified: true },
+    idempotencyKey: 'job-1:0:0',
+    config,
+    signal,
+    now: () => now,
+  };
 }
 
 /** Awaits a run that must fail, and returns its `ToolError` (fails the test on anything else). */

@@ -56,6 +56,9 @@ export function createRequestHumanTool(options: RequestHumanOptions): Tool<z.inf
     provider: 'none',
     service: 'switchboard',
     actionType: 'other',
+    audience: 'customer',
+    reads: [],
+    sideEffect: false,
     inputSchema: input,
     async run({ reason }, context) {
       const handedOver = await handOver(options, { ...context, reason });

@@ -42,6 +42,9 @@ export const createEventTool: Tool<CreateEventInput> = {
   provider: 'none',
   service: 'caldav',
   actionType: 'create_event',
+  audience: 'staff',
+  reads: ['calendar'],
+  sideEffect: true,
   inputSchema: createEventInput,
   async run(input, context) {
     const settings = readCalendarSettings(context.config);

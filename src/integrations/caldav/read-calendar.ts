@@ -37,6 +37,9 @@ export const readCalendarTool: Tool<ReadCalendarInput> = {
   provider: 'none',
   service: 'caldav',
   actionType: 'read_calendar',
+  audience: 'staff',
+  reads: ['calendar'],
+  sideEffect: false,
   dataType: 'calendar_events',
   inputSchema: readCalendarInput,
   async run(input, context) {

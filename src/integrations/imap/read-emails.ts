@@ -110,6 +110,9 @@ export const readEmailsTool: Tool<ReadEmailsInput> = {
   provider: 'none',
   service: 'imap_mail',
   actionType: 'read_emails',
+  audience: 'staff',
+  reads: ['mail'],
+  sideEffect: false,
   dataType: 'emails',
   inputSchema: readEmailsInput,
   async run(input, context) {

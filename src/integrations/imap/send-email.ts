@@ -29,6 +29,9 @@ export const sendEmailTool: Tool<SendEmailInput> = {
   provider: 'none',
   service: 'imap_mail',
   actionType: 'send_email',
+  audience: 'staff',
+  reads: ['mail'],
+  sideEffect: true,
   inputSchema: sendEmailInput,
   async run(input, context) {
     const settings = readMailSettings(context.config);
