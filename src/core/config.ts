@@ -43,6 +43,9 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -73,6 +76,8 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -116,5 +121,6 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
   };
 }

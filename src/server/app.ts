@@ -27,12 +27,14 @@ import type { Store } from '../store/index.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -99,6 +101,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
   const registry = buildConnectorRegistry(environment);
   const configs = createConnectorConfigs({ db, keyRing, clock });
@@ -166,8 +170,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
@@ -185,7 +189,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
@@ -216,6 +220,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
