@@ -27,6 +27,7 @@ import type { Store } from '../store/index.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { prettyOnTerminal } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
@@ -34,6 +35,7 @@ import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { homeRoute } from './routes/home.ts';
 import { serveMetrics } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -95,6 +97,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               'req.headers["x-telegram-bot-api-secret-token"]',
               'req.headers["x-write-key"]',
             ],
+            ...prettyOnTerminal(),
           },
     requestIdHeader: 'x-request-id',
     bodyLimit: 1024 * 1024,
@@ -203,6 +206,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
+  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
