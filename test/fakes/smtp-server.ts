@@ -19,6 +19,8 @@ export interface ReceivedMail {
   from: string;
   subject: string;
   text: string;
+  /** The Message-ID header, with its angle brackets. */
+  messageId: string;
 }
 
 export interface FakeSmtpServer {
@@ -72,6 +74,7 @@ export async function startFakeSmtpServer(
             from: mail.from?.text ?? '',
             subject: mail.subject ?? '',
             text: mail.text ?? '',
+            messageId: mail.messageId ?? '',
           });
           callback();
         })
