@@ -224,7 +224,7 @@ describe('tool side effects across a crash', () => {
     expect(telegram.sent()).toHaveLength(0);
 
     await start();
-    await eventually(() => telegram.sent().length === 1, 30_000, 'the reply after the restart');
+    await eventually(() => telegram.sent().length === 1, 60_000, 'the reply after the restart');
     await queueSettled(store.db);
     expect(telegram.sent().map((message) => message.text)).toEqual(['I have emailed you.']);
     // The re-run found the mail in Sent and sent nothing again.
@@ -240,5 +240,5 @@ describe('tool side effects across a crash', () => {
       record: { tool: 'send_email', success: true },
     });
     expect(model.remaining()).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
