@@ -151,6 +151,7 @@ describe('book_appointment, list_my_appointments, cancel_my_appointment', () => 
     );
     expect(booking).toEqual({
       booked: true,
+      timeZone: 'Europe/Berlin',
       appointment: {
         id: expect.stringMatching(/^switchboard-[0-9a-f]{32}@switchboard$/),
         start: '2026-11-24T08:00:00.000Z',
@@ -191,8 +192,10 @@ describe('book_appointment, list_my_appointments, cancel_my_appointment', () => 
   });
 
   it('limits the open bookings of one contact', async () => {
-    await call(bookAppointmentTool, { start: '2026-11-25T14:00:00+01:00' }, anna);
-    const third = await call(bookAppointmentTool, { start: '2026-11-26T14:00:00+01:00' }, anna);
+    const second = await call(bookAppointmentTool, { start: '2026-11-25T14:00' }, anna);
+    expect(second.appointment?.start).toBe('2026-11-25T13:00:00.000Z');
+    // Without an offset the time is the business's (Berlin): 14:00 there.
+    const third = await call(bookAppointmentTool, { start: '2026-11-26T14:00' }, anna);
     expect(third).toMatchObject({ booked: false, reason: 'booking_limit_reached', maxOpenBookings: 2 });
     expect((await storedEvents()).filter((event) => event.contact === 'contact-anna')).toHaveLength(2);
   });

@@ -8,6 +8,7 @@ import { classifyCalendarError } from './http-errors.ts';
 import { buildEvent } from './icalendar.ts';
 import { readCalendarSettings } from './settings.ts';
 import { eventIdentity, storeEventOnce } from './store-event.ts';
+import { instantFromIso } from './zoned-time.ts';
 
 const dayMs = 86_400_000;
 /** Free slots offered instead when the asked-for time cannot be booked. */
@@ -17,8 +18,10 @@ const searchDays = 14;
 
 export const bookAppointmentInput = z.object({
   start: z.iso
-    .datetime({ offset: true })
-    .describe('Start, ISO 8601 with offset, e.g. 2026-11-24T10:00:00+01:00; must be a free slot.'),
+    .datetime({ offset: true, local: true })
+    .describe(
+      "Start, ISO 8601: with offset (2026-11-24T10:00:00+01:00), or without one for the business's local time (2026-11-24T10:00); must be a free slot.",
+    ),
   title: z
     .string()
     .trim()
@@ -69,7 +72,7 @@ export const bookAppointmentTool: Tool<BookAppointmentInput> = {
     const settings = readCalendarSettings(context.config);
     const rules = readBookingRules(context.config);
     const now = context.now();
-    const start = new Date(input.start);
+    const start = instantFromIso(input.start, rules.timeZone);
     const end = new Date(start.getTime() + rules.slotMinutes * 60_000);
     const identity = eventIdentity(context);
     try {
@@ -82,6 +85,7 @@ export const bookAppointmentTool: Tool<BookAppointmentInput> = {
       const booked = (booking: { start: Date; end: Date }) => ({
         content: JSON.stringify({
           booked: true,
+          timeZone: rules.timeZone,
           appointment: {
             id: identity.uid,
             start: booking.start.toISOString(),

@@ -49,3 +49,9 @@ export function readBookingRules(values: ConnectorValues): BookingRules {
     maxOpenBookings: whole(values.max_open_bookings, bookingDefaults.maxOpenBookings, 1, 50, 'booking limit'),
   };
 }
+
+/** The zone to show appointment times in: the configured one when valid, else the default. */
+export function bookingTimeZone(values: ConnectorValues): string {
+  const zone = values.time_zone?.trim() ?? '';
+  return zone && isTimeZone(zone) ? zone : bookingDefaults.timeZone;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Tool, ToolError } from '../types.ts';
+import { bookingTimeZone } from './booking-rules.ts';
 import { bookingContact, upcomingBookings } from './bookings.ts';
 import { classifyCalendarError } from './http-errors.ts';
 
@@ -41,7 +42,10 @@ export const cancelMyAppointmentTool: Tool<z.infer<typeof cancelMyAppointmentInp
         start: booking.start.toISOString(),
         end: booking.end.toISOString(),
       };
-      return { content: JSON.stringify({ cancelled }), itemsProcessed: 1 };
+      return {
+        content: JSON.stringify({ timeZone: bookingTimeZone(context.config), cancelled }),
+        itemsProcessed: 1,
+      };
     } catch (error) {
       throw classifyCalendarError(error, context.signal);
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Tool } from '../types.ts';
 import { outsideTextNotice } from '../untrusted.ts';
+import { bookingTimeZone } from './booking-rules.ts';
 import { bookingContact, upcomingBookings } from './bookings.ts';
 import { classifyCalendarError } from './http-errors.ts';
 
@@ -34,7 +35,11 @@ export const listMyAppointmentsTool: Tool<z.infer<typeof listMyAppointmentsInput
         end: booking.end.toISOString(),
       }));
       return {
-        content: JSON.stringify({ notice: outsideTextNotice, appointments }),
+        content: JSON.stringify({
+          notice: outsideTextNotice,
+          timeZone: bookingTimeZone(context.config),
+          appointments,
+        }),
         itemsProcessed: appointments.length,
       };
     } catch (error) {

@@ -90,3 +90,15 @@ export function addDays(
     weekday: moved.getUTCDay(),
   };
 }
+
+/**
+ * An ISO 8601 date-time as an instant: with an offset ("Z", "+01:00") as given, without one
+ * as the wall-clock time in `zone` (the business's), so "10:00" means 10:00 at the shop.
+ */
+export function instantFromIso(text: string, zone: string): Date {
+  if (/(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return new Date(text);
+  const [date = '', time = ''] = text.split('T');
+  const [year, month, day] = date.split('-').map(Number);
+  const [hour = 0, minute = 0] = time.split(':').map(Number);
+  return instantOf({ year: year!, month: month!, day: day! }, hour * 60 + minute, zone);
+}
