@@ -27,6 +27,13 @@ import type { Store } from '../store/index.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import {
+  DEFAULT_SERVER_TIMEOUTS,
+  requestIdOf,
+  requestLogFields,
+  type ServerTimeouts,
+  timedServerFactory,
+} from './http-server.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
@@ -45,8 +52,10 @@ export interface AppDependencies {
   agent?: Agent;
   /** Tools beside the built-in ones, e.g. a test's own; each needs its connector registered. */
   tools?: Tool[];
-  /** Pino options, or false for silence (tests). */
-  logger?: boolean | { level: string };
+  /** Pino options, or false for silence (tests); `stream` receives the log lines instead of stdout. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The HTTP server's timeouts, where they differ from the defaults (tests shorten them). */
+  serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
 }
@@ -93,8 +102,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               'req.headers["x-telegram-bot-api-secret-token"]',
               'req.headers["x-write-key"]',
             ],
+            serializers: { req: requestLogFields },
+            ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
+              ? { stream: dependencies.logger.stream }
+              : {}),
           },
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    serverFactory: timedServerFactory({ ...DEFAULT_SERVER_TIMEOUTS, ...dependencies.serverTimeouts }),
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
