@@ -28,6 +28,7 @@ export const errorCatalogue = {
   NETWORK_ERROR: { status: 502, retryable: true },
   DELIVERY_FAILED: { status: 502, retryable: false },
   SHUTTING_DOWN: { status: 503, retryable: true },
+  OVERLOADED: { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

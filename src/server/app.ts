@@ -186,7 +186,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({ db, onStored: analytics.withReceivedEvents(enqueueResponses(clock)) });
+  const ingestor = createIngestor({
+    db,
+    onStored: analytics.withReceivedEvents(enqueueResponses(clock)),
+    maxPending: config.ingestQueueLimit,
+  });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
