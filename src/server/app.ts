@@ -246,7 +246,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
-    await worker?.stop();
+    await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
