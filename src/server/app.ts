@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
-import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
@@ -24,6 +24,7 @@ import { smtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
@@ -35,12 +36,14 @@ import {
   timedServerFactory,
 } from './http-server.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDependencies {
@@ -58,6 +61,8 @@ export interface AppDependencies {
   serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** Told about the model tokens of every completion (metrics). */
+  onTokenUsage?: TenantAgentOptions['onUsage'];
 }
 
 declare module 'fastify' {
@@ -161,6 +166,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
       notifyStaff: notifier.conversationNeedsHuman,
       logger: app.log,
+      clock,
+      dailyTokenLimit: config.agentDailyTokens,
+      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
     });
   const hub = createConnectorHub({ db, registry, configs });
@@ -208,8 +216,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
+          notifyStaff: notifier.conversationNeedsHuman,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
       },
@@ -233,6 +243,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
+    await admin.register(actionRoutes, { db, clock });
+    await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
