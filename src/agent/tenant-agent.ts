@@ -1,4 +1,5 @@
 import type { ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import type { Db } from '../store/index.ts';
 import { createLlmAgent, type LlmAgentLogger, type ModelConnection } from './llm-agent.ts';
 import { connectionOf } from './llm-connector.ts';
@@ -20,7 +21,10 @@ export interface TenantAgentOptions {
   logger: LlmAgentLogger;
   timeoutMs?: number;
   maxRetries?: number;
+  /** For the process default, which the operator set; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /** A tenant's own model server is a destination the tenant configured. */
+  egress: Egress;
 }
 
 /**
@@ -42,7 +46,9 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
           )
         : undefined;
       const stored = await loadLlmConfig(tenantId);
-      const connection = (stored && connectionOf(stored)) || defaultConnection;
+      const tenantConnection = stored && connectionOf(stored);
+      const connection = tenantConnection || defaultConnection;
+      const fetch = tenantConnection ? options.egress.fetch : options.fetch;
       const turn = { ...input, settings, ...(tools ? { tools } : {}) };
       if (!connection) return offline.reply(turn);
       const conversationId = input.conversationId;
@@ -51,7 +57,7 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
         logger,
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(fetch ? { fetch } : {}),
         onFailure: async () => {
           if (conversationId)
             await handOver({ db, notifyStaff }, { tenantId, conversationId, reason: 'model_unavailable' });

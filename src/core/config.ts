@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type EgressRule, parseEgressAllow } from './egress-policy.ts';
 
 const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
@@ -43,6 +44,17 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  SWITCHBOARD_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseEgressAllow(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface Config {
@@ -73,6 +85,8 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** Internal addresses that tenant-configured destinations may reach anyway (SWITCHBOARD_EGRESS_ALLOW). */
+  egressAllow: EgressRule[];
 }
 
 export class ConfigError extends Error {
@@ -116,5 +130,6 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
   };
 }

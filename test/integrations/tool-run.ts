@@ -1,6 +1,7 @@
 /** What the tool tests share: a `ToolContext` for a connector config, and catching a `ToolError`. */
 import { expect } from 'vitest';
 import { type ToolContext, ToolError } from '../../src/integrations/types.ts';
+import { testEgress } from '../support/egress.ts';
 
 /** A context as the agent's registry would build it, with a 15-second budget unless given one. */
 export function toolContext(
@@ -15,6 +16,7 @@ export function toolContext(
     idempotencyKey: 'job-1:0:0',
     config,
     signal,
+    egress: testEgress,
     now: () => now,
   };
 }

@@ -54,7 +54,7 @@ export const createEventTool: Tool<CreateEventInput> = {
       : new Date(start.getTime() + (input.durationMinutes ?? defaultDurationMinutes) * 60_000);
     const uid = `${randomUUID()}@switchboard`;
     try {
-      const { client, calendar } = await openCalendar(settings, context.signal);
+      const { client, calendar } = await openCalendar(settings, context.egress, context.signal);
       const response = await client.createCalendarObject({
         calendar,
         filename: `${uid}.ics`,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { openSmtpTransport, type SmtpTransport } from '../../core/smtp-transport.ts';
 import type { Tool } from '../types.ts';
 import { classifyMailError } from './errors.ts';
 import { readMailSettings } from './settings.ts';
-import { createSmtpTransport } from './smtp-transport.ts';
 
 /** No line breaks in a subject: they would let the model inject headers. */
 const singleLine = /^[^\r\n]*$/;
@@ -35,8 +35,9 @@ export const sendEmailTool: Tool<SendEmailInput> = {
   inputSchema: sendEmailInput,
   async run(input, context) {
     const settings = readMailSettings(context.config);
-    const transport = createSmtpTransport(settings.smtp, context.signal);
+    let transport: SmtpTransport | undefined;
     try {
+      transport = await openSmtpTransport(settings.smtp, context.egress, context.signal);
       context.signal.throwIfAborted();
       const info = await transport.sendMail({
         from: settings.fromAddress,
@@ -49,7 +50,7 @@ export const sendEmailTool: Tool<SendEmailInput> = {
     } catch (error) {
       throw classifyMailError(error, 'SMTP', context.signal);
     } finally {
-      transport.close();
+      transport?.close();
     }
   },
 };
