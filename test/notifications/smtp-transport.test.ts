@@ -34,7 +34,9 @@ describe('SMTP system mail against a real SMTP server on loopback', () => {
     const wrong = 'not-the-password-123';
     const check = await checkSmtpConnection(smtpValues(server, { password: wrong }), testEgress);
     expect(check.ok).toBe(false);
-    expect(check.detail).toBe(`SMTP 127.0.0.1:${server.port}: authentication failed: check user and password`);
+    expect(check.detail).toBe(
+      `SMTP 127.0.0.1:${server.port}: authentication failed: check user and password`,
+    );
     expect(check.detail).not.toContain(wrong);
     expect(check.detail).not.toContain(FAKE_SMTP_PASSWORD);
     expect(server.logins.at(-1)).toEqual({ user: 'switchboard', accepted: false });

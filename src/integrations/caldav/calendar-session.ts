@@ -37,7 +37,7 @@ export async function listCalendars(settings: CalendarSettings, egress: Egress, 
     credentials: { username: settings.user, password: settings.password },
     authMethod: 'Basic',
     defaultAccountType: 'caldav',
-    fetch: guardedFetch(egress, signal),
+    fetch: guardedFetch(egress, signal, new URL(settings.serverUrl).hostname),
   });
   return { client, calendars: await client.fetchCalendars() };
 }

@@ -1,15 +1,21 @@
 import { classifyConnectionFailure, connectionFailureText } from '../../core/connection-failure.ts';
-import type { Egress } from '../../core/egress.ts';
+import { type Egress, EgressRefused } from '../../core/egress.ts';
 import { ToolError } from '../types.ts';
 
 /**
- * A `fetch` for tsdav: the egress guard's, with every request tied to the tool call's signal.
+ * A `fetch` for tsdav: the egress guard's, with every request tied to the tool call's signal
+ * and kept on the configured server's `host`. tsdav follows discovery redirects itself (it
+ * asks for `redirect: 'manual'` and requests the new location), so this is where a redirect
+ * to another host is refused.
  * It turns the HTTP answers that end a call into a classified `ToolError` at the source, where
  * the status is still known (tsdav itself reports most failures as empty results or plain errors).
  * 404 passes through: discovery probes `/.well-known/caldav`, which many servers lack.
  */
-export function guardedFetch(egress: Egress, signal: AbortSignal): typeof fetch {
+export function guardedFetch(egress: Egress, signal: AbortSignal, host: string): typeof fetch {
   return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.hostname !== host)
+      throw new EgressRefused(`CalDAV: a request to another host than ${host} is refused`);
     const response = await egress.fetch(input, { ...init, signal });
     const status = response.status;
     if (status === 401) throw new ToolError('auth_expired', 'CalDAV: login refused', status);
