@@ -1,4 +1,5 @@
 import type { MessagePart } from '../../normalizer/types.ts';
+import { mediaTypeOf } from '../media-type.ts';
 import { attachmentSchema, type InboundEmail } from './schema.ts';
 
 /**
@@ -52,13 +53,6 @@ export function attachmentParts(email: InboundEmail): MediaPart[] {
     });
   }
   return parts;
-}
-
-function mediaTypeOf(mimeType: string | undefined): MediaPart['mediaType'] {
-  if (mimeType?.startsWith('image/')) return 'image';
-  if (mimeType?.startsWith('audio/')) return 'audio';
-  if (mimeType?.startsWith('video/')) return 'video';
-  return 'document';
 }
 
 /** The named entities mail clients commonly write; German umlauts included. Names are case-sensitive. */
