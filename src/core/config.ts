@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type EgressRule, parseEgressAllow } from './egress-policy.ts';
 
 const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
@@ -49,6 +50,17 @@ const environmentSchema = z.object({
   INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
   AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
+  SWITCHBOARD_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseEgressAllow(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface Config {
@@ -87,6 +99,8 @@ export interface Config {
   ingestQueueLimit: number;
   /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
   agentDailyTokens: number;
+  /** Internal addresses that tenant-configured destinations may reach anyway (SWITCHBOARD_EGRESS_ALLOW). */
+  egressAllow: EgressRule[];
 }
 
 export class ConfigError extends Error {
@@ -137,5 +151,6 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     },
     ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
+    egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
   };
 }

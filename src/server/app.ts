@@ -14,13 +14,14 @@ import type { KeyRing } from '../connectors/key-ring.ts';
 import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
-import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
@@ -120,7 +121,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
 
-  const registry = buildConnectorRegistry(environment);
+  // Every connection to a destination a tenant configured goes through this guard.
+  const egress = createEgress({ allow: config.egressAllow });
+  const registry = buildConnectorRegistry(environment, egress);
   const configs = createConnectorConfigs({ db, keyRing, clock });
   const loadConfig: DispatcherDependencies['loadConfig'] = async (tenantId, channel) => {
     const connector = registry.get(channel);
@@ -131,19 +134,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     db,
     clock,
     logger: app.log,
-    fetch: environment.fetch,
+    fetch: egress.fetch,
     configs,
     registry,
   });
+  const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
   const notifier = createStaffNotifier({
     db,
     clock,
     loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+    egress,
   });
-  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
+    egress,
     tracker: analytics.tracker,
     clock,
     tools: [
@@ -170,6 +176,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       dailyTokenLimit: config.agentDailyTokens,
       ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
+      egress,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
@@ -262,6 +269,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await egress.close();
   });
   return app;
 }
