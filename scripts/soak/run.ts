@@ -46,7 +46,7 @@ const SLUG = 'soak';
 const DRAIN_TIMEOUT_MS = 300_000;
 // Webhook requests in flight at once, across both processes.
 const SENDERS = 8;
-// A start under load (a busy CI machine) can take longer than the tests' 20 s.
+// A start under load (a busy CI machine) can take longer than the tests wait.
 const START_TIMEOUT_MS = 90_000;
 
 const number = (name: string, fallback: number) => {

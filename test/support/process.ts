@@ -18,7 +18,7 @@ export interface GatewayProcess {
  */
 export async function spawnGateway(
   environment: Record<string, string>,
-  startTimeoutMs = 20_000,
+  startTimeoutMs = 60_000,
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
