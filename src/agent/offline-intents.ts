@@ -39,7 +39,7 @@ const simplePatterns: Array<[SimpleIntent, RegExp]> = [
 const humanPattern =
   /\b(human|real person|a person|someone|staff|operator|mitarbeiter(in)?|menschen?|echten? person|jemandem)\b/i;
 const cancelPattern =
-  /\b(cancel|call off|absagen|abzusagen|stornieren|storniere|stornierung)\b|\bsagen?\b[^.?!]{0,60}\bab\b/i;
+  /\b(cancel|call off|absagen|abzusagen|stornieren|storniere|stornierung)\b|\bsag(e|en|t)?\b[^.?!]{0,60}\bab\b/i;
 const bookPattern = /\b(book|reserve|make an appointment|buchen|reservieren|vereinbaren|eintragen|termin)\b/i;
 const slotsPattern =
   /\b(free|available|availability|slots?|frei|freie[nmrs]?|verfügbar|zeit für mich|when can i come|wann kann ich)\b/i;
@@ -59,15 +59,18 @@ function pad(value: number): string {
 
 /** A date (and time of day, when certain) in the text, German or English, on or after `now`. */
 export function parseWallClock(text: string, now: Date): WallClock | undefined {
+  let dateOnly: WallClock | undefined;
+  // A parser may find the date but miss the time the other one reads ("2026-12-09 at 9:00").
   for (const parser of [chrono.de, chrono.en]) {
     const [result] = parser.parse(text, now, { forwardDate: true });
     if (!result) continue;
     const start = result.start;
     const date = `${start.get('year')}-${pad(start.get('month') ?? 1)}-${pad(start.get('day') ?? 1)}`;
-    if (!start.isCertain('hour')) return { date };
-    return { date, dateTime: `${date}T${pad(start.get('hour') ?? 0)}:${pad(start.get('minute') ?? 0)}` };
+    if (start.isCertain('hour'))
+      return { date, dateTime: `${date}T${pad(start.get('hour') ?? 0)}:${pad(start.get('minute') ?? 0)}` };
+    dateOnly ??= { date };
   }
-  return undefined;
+  return dateOnly;
 }
 
 /** The intent of the message being answered. */
