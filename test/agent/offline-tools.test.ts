@@ -6,6 +6,7 @@ import { createRequestHumanTool } from '../../src/agent/tools/request-human.ts';
 import type { Tracker } from '../../src/analytics/tracker.ts';
 import type { DbTransaction } from '../../src/store/index.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 import {
   calendarTools,
   eventsOf,
@@ -53,6 +54,7 @@ async function ask(
   const inbox = inboxTool(options.inbox ?? []);
   const registry = createToolRegistry({
     db: store.db,
+    egress: testEgress,
     tracker,
     clock: { now: () => NOW.getTime() },
     tools: [

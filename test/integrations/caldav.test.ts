@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventTool } from '../../src/integrations/caldav/create-event.ts';
 import { caldavIntegration } from '../../src/integrations/caldav/integration.ts';
 import { readCalendarTool } from '../../src/integrations/caldav/read-calendar.ts';
+import { testEgress } from '../support/egress.ts';
 import { freeLoopbackPort } from '../support/ports.ts';
 import { RADICALE_PASSWORD, RADICALE_USER, type RadicaleServer, startRadicale } from '../support/radicale.ts';
 import { toolFailure as failure, toolContext } from './tool-run.ts';
@@ -274,7 +275,7 @@ describe('create_event against a real Radicale', () => {
 
 describe('the caldav connector test', () => {
   it('is ok and names the calendar it will use', async () => {
-    expect(await caldavIntegration.test(calendarConfig(), AbortSignal.timeout(15_000))).toEqual({
+    expect(await caldavIntegration.test(calendarConfig(), AbortSignal.timeout(15_000), testEgress)).toEqual({
       ok: true,
       detail: 'CalDAV: 2 calendar(s); the agent uses "Termine"',
     });
@@ -284,17 +285,20 @@ describe('the caldav connector test', () => {
     const login = await caldavIntegration.test(
       calendarConfig({ password: 'secret-wrong' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(login).toEqual({ ok: false, detail: expect.stringContaining('the login was refused') });
     expect(login.detail).not.toContain('secret-wrong');
     const missing = await caldavIntegration.test(
       calendarConfig({ calendar: 'Urlaub' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(missing).toEqual({ ok: false, detail: expect.stringContaining('the calendar was not found') });
     const empty = await caldavIntegration.test(
       calendarConfig({ server_url: '' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(empty).toEqual({ ok: false, detail: expect.stringContaining('lacks server URL') });
   });

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { type ToolCaller, type ToolContext, ToolError } from '../../src/integrations/types.ts';
 import { FAKE_SMTP_PASSWORD, FAKE_SMTP_USER } from '../fakes/smtp-server.ts';
 import { DOVECOT_PASSWORD, DOVECOT_USER } from '../support/dovecot.ts';
+import { testEgress } from '../support/egress.ts';
 
 export const staffCaller: ToolCaller = {
   kind: 'staff',
@@ -35,6 +36,7 @@ export function toolContext(
     idempotencyKey: `job-${randomUUID()}:0:0`,
     config,
     signal,
+    egress: testEgress,
     now: () => now,
     ...overrides,
   };
@@ -64,7 +66,7 @@ export function mailValues(
     password: DOVECOT_PASSWORD,
     smtp_host: smtp.host,
     smtp_port: String(smtp.port),
-    smtp_tls: 'false',
+    smtp_tls: 'none',
     smtp_user: FAKE_SMTP_USER,
     smtp_password: FAKE_SMTP_PASSWORD,
     from_address: 'shop@example.com',

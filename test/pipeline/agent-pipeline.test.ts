@@ -202,6 +202,7 @@ describe('agent pipeline', () => {
     await send('Show me my latest emails');
     // A customer never gets the business inbox: only their own mail, here none (the scoped
     // reading against a real Dovecot is in agent-real-servers.test.ts).
+    expect(behaviours).toHaveLength(0);
     expect(telegram.sent()[0]!.text).toMatch(/^I found no emails from or to your address/);
     expect(telegram.sent()[0]!.text).not.toContain('SECRET');
     await send('Ich möchte mit einem Mitarbeiter sprechen', 2);

@@ -20,6 +20,7 @@ import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { customer, mailValues } from '../integrations/tool-run.ts';
 import { createTestStore } from '../support/database.ts';
 import { type DovecotServer, startDovecot } from '../support/dovecot.ts';
+import { testEgress } from '../support/egress.ts';
 import {
   eventually,
   queueSettled,
@@ -220,6 +221,7 @@ async function start(withModel: boolean) {
       config: calendarValues(),
       signal: AbortSignal.timeout(15_000),
       now: () => new Date(),
+      egress: testEgress,
     },
   );
   expect(JSON.parse(booking.content).booked).toBe(true);

@@ -159,7 +159,7 @@ export const readEmailsTool: Tool<ReadEmailsInput> = {
       return { content: JSON.stringify({ scope, emails: [] }), itemsProcessed: 0 };
     }
     try {
-      const emails = await withImapSession(settings.imap, context.signal, (client) =>
+      const emails = await withImapSession(settings.imap, context.egress, context.signal, (client) =>
         latestEmails(client, input, addresses),
       );
       const scope = addresses
