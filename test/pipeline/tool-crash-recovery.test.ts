@@ -204,7 +204,7 @@ describe('tool side effects across a crash', () => {
         password: DOVECOT_PASSWORD,
         smtp_host: proxy.host,
         smtp_port: String(proxy.port),
-        smtp_tls: 'false',
+        smtp_tls: 'none',
         smtp_user: FAKE_SMTP_USER,
         smtp_password: FAKE_SMTP_PASSWORD,
         from_address: 'shop@example.com',
