@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       maxDeliveryAttempts: 8,
       analyticsRate: { perSecond: 1_000, burst: 5_000 },
       llm: { baseUrl: undefined, apiKey: undefined, model: 'gpt-4o-mini', timeoutMs: 20_000 },
+      ingestQueueLimit: 1_000,
     });
   });
 
