@@ -34,6 +34,7 @@ import {
   type ServerTimeouts,
   timedServerFactory,
 } from './http-server.ts';
+import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
@@ -114,6 +115,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  registerNulGuard(app);
 
   const registry = buildConnectorRegistry(environment);
   const configs = createConnectorConfigs({ db, keyRing, clock });
