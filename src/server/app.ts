@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
-import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
@@ -14,16 +14,18 @@ import type { KeyRing } from '../connectors/key-ring.ts';
 import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
-import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
@@ -34,14 +36,20 @@ import {
   type ServerTimeouts,
   timedServerFactory,
 } from './http-server.ts';
+import { prettyOnTerminal } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { homeRoute } from './routes/home.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDependencies {
@@ -59,6 +67,8 @@ export interface AppDependencies {
   serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** Told about the model tokens of every completion (metrics). */
+  onTokenUsage?: TenantAgentOptions['onUsage'];
 }
 
 declare module 'fastify' {
@@ -106,7 +116,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
             serializers: { req: requestLogFields },
             ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
               ? { stream: dependencies.logger.stream }
-              : {}),
+              : prettyOnTerminal()),
           },
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -116,8 +126,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
   registerNulGuard(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
-  const registry = buildConnectorRegistry(environment);
+  // Every connection to a destination a tenant configured goes through this guard.
+  const egress = createEgress({ allow: config.egressAllow });
+  const registry = buildConnectorRegistry(environment, egress);
   const configs = createConnectorConfigs({ db, keyRing, clock });
   const loadConfig: DispatcherDependencies['loadConfig'] = async (tenantId, channel) => {
     const connector = registry.get(channel);
@@ -128,19 +142,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     db,
     clock,
     logger: app.log,
-    fetch: environment.fetch,
+    fetch: egress.fetch,
     configs,
     registry,
   });
+  const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
   const notifier = createStaffNotifier({
     db,
     clock,
     loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+    egress,
   });
-  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
+    egress,
     tracker: analytics.tracker,
     clock,
     tools: [
@@ -163,7 +180,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
       notifyStaff: notifier.conversationNeedsHuman,
       logger: app.log,
+      clock,
+      dailyTokenLimit: config.agentDailyTokens,
+      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
+      egress,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
@@ -183,8 +204,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
@@ -206,12 +227,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
+          notifyStaff: notifier.conversationNeedsHuman,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
       },
@@ -220,6 +243,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
+  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
@@ -235,8 +259,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
+    await admin.register(actionRoutes, { db, clock });
+    await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
@@ -248,10 +275,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
-    await worker?.stop();
+    await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await egress.close();
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { ChannelAdapter } from '../types.ts';
 import { prepareEmailConfig } from './config.ts';
 import { emailConnector } from './connector.ts';
+import { findPostmarkEmail } from './find-sent.ts';
 import { parsePostmarkInbound } from './parse.ts';
 import { EMAIL_MAX_TEXT_LENGTH, sendPostmarkEmail } from './send.ts';
 import { checkPostmarkConnection, revealInboundWebhookUrl } from './setup.ts';
@@ -26,5 +27,6 @@ export const emailAdapter: ChannelAdapter = {
   verifiesHeadersOnly: true,
   parse: parsePostmarkInbound,
   send: sendPostmarkEmail,
+  findSent: findPostmarkEmail,
   test: checkPostmarkConnection,
 };
