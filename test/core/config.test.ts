@@ -37,6 +37,9 @@ describe('parseConfig', () => {
       ingestQueueLimit: 1_000,
       egressAllow: [],
       metrics: { token: undefined, port: undefined },
+      agentDailyTokens: 1_000_000,
+      databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
+      shutdownDrainMs: 10_000,
     });
   });
 
