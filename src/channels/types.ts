@@ -135,6 +135,12 @@ export interface ChannelAdapter {
   handshake?(query: Record<string, string | undefined>, config: ConnectorValues): HandshakeResult;
   /** Fills generated fields (e.g. a webhook secret) before the configuration is stored. */
   prepareConfig?(values: ConnectorValues): ConnectorValues;
+  /**
+   * `verify` reads the headers only (a shared secret, no signature over the body), so the
+   * route runs it before reading the body: a caller without the secret never has its body
+   * buffered (Telegram's secret token, Postmark's basic auth).
+   */
+  verifiesHeadersOnly?: boolean;
   verify(request: WebhookRequest, config: ConnectorValues): VerifyResult;
   /** Throws AppError('MALFORMED_PAYLOAD') when the body is not what the provider sends. */
   parse(request: WebhookRequest, config: ConnectorValues): InboundEvent[];

@@ -46,6 +46,9 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
+  // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
+  AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
 });
 
 export interface Config {
@@ -80,6 +83,10 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** Webhook deliveries one process holds while they wait to be stored; more are answered 503. */
+  ingestQueueLimit: number;
+  /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
+  agentDailyTokens: number;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +135,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
+    agentDailyTokens: values.AGENT_DAILY_TOKENS,
   };
 }

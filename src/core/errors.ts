@@ -28,6 +28,7 @@ export const errorCatalogue = {
   NETWORK_ERROR: { status: 502, retryable: true },
   DELIVERY_FAILED: { status: 502, retryable: false },
   SHUTTING_DOWN: { status: 503, retryable: true },
+  OVERLOADED: { status: 503, retryable: true },
   // A fault that is not ours to judge (a busy or dropped database, any unexpected throw): retried.
   TRANSIENT_FAILURE: { status: 503, retryable: true },
   // Another worker took the job over: this run stops, and the new owner carries on.

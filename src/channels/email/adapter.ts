@@ -17,12 +17,14 @@ export const emailAdapter: ChannelAdapter = {
   connector: emailConnector,
   maxTextLength: EMAIL_MAX_TEXT_LENGTH,
   contentTypes: ['application/json'],
-  // Postmark accepts inbound mail up to 35 MB, and attachments arrive inline as base64 (4/3 larger).
-  bodyLimitBytes: 50 * 1024 * 1024,
+  // Postmark accepts inbound mail up to 35 MB with its attachments already base64-encoded,
+  // and the webhook's JSON carries that same base64; the rest is room for the JSON around it.
+  bodyLimitBytes: 36 * 1024 * 1024,
   threading: true,
   prepareConfig: prepareEmailConfig,
   revealOnSave: revealInboundWebhookUrl,
   verify: verifyPostmarkRequest,
+  verifiesHeadersOnly: true,
   parse: parsePostmarkInbound,
   send: sendPostmarkEmail,
   findSent: findPostmarkEmail,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ConnectorValues } from '../../core/connector.ts';
 import { ToolError } from '../types.ts';
 
@@ -7,6 +8,23 @@ export interface MailSettings {
   smtp: { host: string; port: number; tls: boolean; user: string; password: string };
   /** The sender of mail the agent sends: `from_address`, else the login when it is an address. */
   fromAddress: string;
+  /**
+   * The team's addresses (`staff_addresses`), lower-cased: besides the customer's own address
+   * the only recipients `send_email` accepts in a customer conversation.
+   */
+  staffAddresses: string[];
+}
+
+const address = z.email();
+
+function addressList(value: string | undefined): string[] {
+  const entries = (value ?? '').split(/[\s,;]+/).filter(Boolean);
+  for (const entry of entries) {
+    if (!address.safeParse(entry).success) {
+      throw new ToolError('auth_expired', 'The mail connector has an invalid staff address');
+    }
+  }
+  return entries.map((entry) => entry.toLowerCase());
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -48,5 +66,6 @@ export function readMailSettings(values: ConnectorValues): MailSettings {
       password: values.smtp_password || password,
     },
     fromAddress,
+    staffAddresses: addressList(values.staff_addresses),
   };
 }
