@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import type { Db } from '../store/index.ts';
 import { createLlmAgent, type LlmAgentLogger, type ModelConnection } from './llm-agent.ts';
 import { connectionOf } from './llm-connector.ts';
@@ -32,7 +33,10 @@ export interface TenantAgentOptions {
   onUsage?(usage: TenantTokenUsage): void;
   timeoutMs?: number;
   maxRetries?: number;
+  /** For the process default, which the operator set; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /** A tenant's own model server is a destination the tenant configured. */
+  egress: Egress;
 }
 
 /** Why staff are told once a day that the agent fell back to the offline agent. */
@@ -84,6 +88,7 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
       const stored = await loadLlmConfig(tenantId);
       const own = stored && connectionOf(stored);
       const connection = own || defaultConnection;
+      const fetch = own ? options.egress.fetch : options.fetch;
       const turn = { ...input, settings, ...(tools ? { tools } : {}) };
       if (!connection) return offline.reply(turn);
       // The platform's model is shared: its limit holds even when a tenant asks for more.
@@ -103,7 +108,7 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
         logger,
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(fetch ? { fetch } : {}),
         onFailure: async () => {
           if (conversationId)
             await handOver({ db, notifyStaff }, { tenantId, conversationId, reason: 'model_unavailable' });

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { EventProperties, TrackedEvent } from '../analytics/catalog.ts';
 import type { Tracker } from '../analytics/tracker.ts';
 import type { Clock } from '../core/clock.ts';
+import { NETWORK_ERROR_CODES } from '../core/connection-failure.ts';
 import type { ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import { type Tool, type ToolCaller, ToolError, type ToolErrorType } from '../integrations/types.ts';
 import type { Db } from '../store/index.ts';
 import { createPendingAction } from './pending-actions.ts';
@@ -70,6 +72,8 @@ const staffCaller: ToolCaller = { kind: 'staff', contactId: null, emails: [], ph
 
 export interface ToolRegistryOptions {
   db: Db;
+  /** Handed to every tool run: the only way to a destination the tenant configured. */
+  egress: Egress;
   tracker: Pick<Tracker, 'trackInTransaction'>;
   clock: Clock;
   tools: Tool[];
@@ -91,19 +95,6 @@ export interface ToolRegistry {
   forTurn(scope: TurnScope, enabled: readonly string[], limits?: TurnLimits): Promise<TurnTools>;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
 /**
  * The `error_type` of a failure that is not a `ToolError`: a timeout or a socket that could
  * not connect is the network's fault, anything else the server's.
@@ -113,7 +104,7 @@ export function classifyToolFailure(error: unknown, timedOut: boolean): ToolErro
   if (timedOut) return 'network_error';
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'network_error';
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'network_error';
     if (cause.name === 'AbortError' || cause.name === 'TimeoutError') return 'network_error';
     cause = cause.cause;
   }
@@ -329,6 +320,7 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
               conversationId: scope.conversationId,
               caller,
               idempotencyKey: callKey,
+              egress: options.egress,
               config: tool.connectorId ? (configs.get(tool.connectorId) ?? {}) : {},
               signal,
               now: () => new Date(options.clock.now()),

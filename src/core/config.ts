@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type EgressRule, parseEgressAllow } from './egress-policy.ts';
 
 const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
@@ -49,6 +50,20 @@ const environmentSchema = z.object({
   INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
   AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
+  SWITCHBOARD_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseEgressAllow(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -87,6 +102,10 @@ export interface Config {
   ingestQueueLimit: number;
   /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
   agentDailyTokens: number;
+  /** Internal addresses that tenant-configured destinations may reach anyway (SWITCHBOARD_EGRESS_ALLOW). */
+  egressAllow: EgressRule[];
+  /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +156,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     },
     ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
+    egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
   };
 }

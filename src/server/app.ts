@@ -14,13 +14,14 @@ import type { KeyRing } from '../connectors/key-ring.ts';
 import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
-import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
@@ -35,6 +36,8 @@ import {
   type ServerTimeouts,
   timedServerFactory,
 } from './http-server.ts';
+import { prettyOnTerminal } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
@@ -42,6 +45,8 @@ import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { homeRoute } from './routes/home.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -110,7 +115,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
             serializers: { req: requestLogFields },
             ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
               ? { stream: dependencies.logger.stream }
-              : {}),
+              : prettyOnTerminal()),
           },
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -119,8 +124,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
-  const registry = buildConnectorRegistry(environment);
+  // Every connection to a destination a tenant configured goes through this guard.
+  const egress = createEgress({ allow: config.egressAllow });
+  const registry = buildConnectorRegistry(environment, egress);
   const configs = createConnectorConfigs({ db, keyRing, clock });
   const loadConfig: DispatcherDependencies['loadConfig'] = async (tenantId, channel) => {
     const connector = registry.get(channel);
@@ -131,19 +140,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     db,
     clock,
     logger: app.log,
-    fetch: environment.fetch,
+    fetch: egress.fetch,
     configs,
     registry,
   });
+  const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
   const notifier = createStaffNotifier({
     db,
     clock,
     loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+    egress,
   });
-  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
+    egress,
     tracker: analytics.tracker,
     clock,
     tools: [
@@ -170,6 +182,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       dailyTokenLimit: config.agentDailyTokens,
       ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
+      egress,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
@@ -189,8 +202,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
@@ -212,7 +225,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
@@ -228,6 +241,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
+  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
@@ -247,6 +261,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
@@ -262,6 +277,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await egress.close();
   });
   return app;
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { type ToolCaller, type ToolContext, ToolError } from '../../src/integrations/types.ts';
+import { testEgress } from '../support/egress.ts';
 
 export const staffCaller: ToolCaller = {
   kind: 'staff',
@@ -33,6 +34,7 @@ export function toolContext(
     idempotencyKey: `job-${randomUUID()}:0:0`,
     config,
     signal,
+    egress: testEgress,
     now: () => now,
     ...overrides,
   };

@@ -10,6 +10,7 @@ import { type AppDependencies, buildApp } from '../../src/server/app.ts';
 import { ensureAdminToken } from '../../src/server/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram } from '../fakes/telegram-api.ts';
+import { TEST_EGRESS_ALLOW } from './egress.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const PUBLIC_URL = 'https://gateway.test';
@@ -52,6 +53,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     RETRY_MAX_MS: '100',
     MAX_DELIVERY_ATTEMPTS: '4',
     JOB_LEASE_MS: '2000',
+    SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     ...options.environment,
   });
   const keyRing = options.keyRing ?? parseKeyRing(generateKeySpecification());

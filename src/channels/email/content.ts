@@ -1,4 +1,5 @@
 import type { MessagePart } from '../../normalizer/types.ts';
+import { mediaTypeOf } from '../media-type.ts';
 import { htmlToText } from './html-text.ts';
 import { attachmentSchema, type InboundEmail } from './schema.ts';
 
@@ -58,11 +59,4 @@ export function attachmentParts(email: InboundEmail): MediaPart[] {
     });
   }
   return parts;
-}
-
-function mediaTypeOf(mimeType: string | undefined): MediaPart['mediaType'] {
-  if (mimeType?.startsWith('image/')) return 'image';
-  if (mimeType?.startsWith('audio/')) return 'audio';
-  if (mimeType?.startsWith('video/')) return 'video';
-  return 'document';
 }

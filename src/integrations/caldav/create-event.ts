@@ -57,7 +57,7 @@ export const createEventTool: Tool<CreateEventInput> = {
       : new Date(start.getTime() + (input.durationMinutes ?? defaultDurationMinutes) * 60_000);
     const identity = eventIdentity(context);
     try {
-      const session = await openCalendar(settings, context.signal);
+      const session = await openCalendar(settings, context.egress, context.signal);
       const stored = await storeEventOnce(session, identity, {
         start,
         end,

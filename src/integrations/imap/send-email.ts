@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
+import { openSmtpTransport } from '../../core/smtp-transport.ts';
 import { providerId } from '../provider-id.ts';
 import type { Tool, ToolContext } from '../types.ts';
 import { classifyMailError } from './errors.ts';
@@ -7,7 +8,6 @@ import { withImapSession } from './imap-session.ts';
 import { checkRecipient } from './recipients.ts';
 import { holdsMessage, sentFolder } from './sent-folder.ts';
 import { type MailSettings, readMailSettings } from './settings.ts';
-import { createSmtpTransport } from './smtp-transport.ts';
 
 /** No line breaks in a subject: they would let the model inject headers. */
 const singleLine = /^[^\r\n]*$/;
@@ -43,15 +43,16 @@ function messageIdOf(context: ToolContext, fromAddress: string): string {
 async function sendOnce(
   settings: MailSettings,
   message: { to: string; raw: Buffer; messageId: string; date: Date },
-  signal: AbortSignal,
+  context: Pick<ToolContext, 'egress' | 'signal'>,
 ): Promise<{ accepted: number; alreadySent: boolean }> {
-  let step = 'IMAP';
+  const { egress, signal } = context;
+  let step: 'IMAP' | 'SMTP' = 'IMAP';
   try {
-    return await withImapSession(settings.imap, signal, async (client) => {
+    return await withImapSession(settings.imap, egress, signal, async (client) => {
       const folder = await sentFolder(client);
       if (await holdsMessage(client, folder, message.messageId)) return { accepted: 1, alreadySent: true };
       step = 'SMTP';
-      const transport = createSmtpTransport(settings.smtp, signal);
+      const transport = await openSmtpTransport(settings.smtp, egress, signal);
       let accepted: number;
       try {
         const info = await transport.sendMail({
@@ -104,7 +105,7 @@ export const sendEmailTool: Tool<SendEmailInput> = {
     })
       .compile()
       .build();
-    const outcome = await sendOnce(settings, { to: input.to, raw, messageId, date }, context.signal);
+    const outcome = await sendOnce(settings, { to: input.to, raw, messageId, date }, context);
     return {
       content: JSON.stringify({ sent: outcome.accepted > 0, accepted: outcome.accepted }),
       itemsProcessed: 1,
