@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
-import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
@@ -25,16 +25,26 @@ import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import {
+  DEFAULT_SERVER_TIMEOUTS,
+  requestIdOf,
+  requestLogFields,
+  type ServerTimeouts,
+  timedServerFactory,
+} from './http-server.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDependencies {
@@ -46,10 +56,14 @@ export interface AppDependencies {
   agent?: Agent;
   /** Tools beside the built-in ones, e.g. a test's own; each needs its connector registered. */
   tools?: Tool[];
-  /** Pino options, or false for silence (tests). */
-  logger?: boolean | { level: string };
+  /** Pino options, or false for silence (tests); `stream` receives the log lines instead of stdout. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The HTTP server's timeouts, where they differ from the defaults (tests shorten them). */
+  serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** Told about the model tokens of every completion (metrics). */
+  onTokenUsage?: TenantAgentOptions['onUsage'];
 }
 
 declare module 'fastify' {
@@ -94,8 +108,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               'req.headers["x-telegram-bot-api-secret-token"]',
               'req.headers["x-write-key"]',
             ],
+            serializers: { req: requestLogFields },
+            ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
+              ? { stream: dependencies.logger.stream }
+              : {}),
           },
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    serverFactory: timedServerFactory({ ...DEFAULT_SERVER_TIMEOUTS, ...dependencies.serverTimeouts }),
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
@@ -152,6 +172,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
       notifyStaff: notifier.conversationNeedsHuman,
       logger: app.log,
+      clock,
+      dailyTokenLimit: config.agentDailyTokens,
+      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
       egress,
     });
@@ -178,7 +201,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({ db, onStored: analytics.withReceivedEvents(enqueueResponses(clock)) });
+  const ingestor = createIngestor({
+    db,
+    onStored: analytics.withReceivedEvents(enqueueResponses(clock)),
+    maxPending: config.ingestQueueLimit,
+  });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -196,8 +223,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
+          notifyStaff: notifier.conversationNeedsHuman,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
       },
@@ -221,6 +250,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
+    await admin.register(actionRoutes, { db, clock });
+    await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
@@ -234,7 +265,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
-    await worker?.stop();
+    await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();

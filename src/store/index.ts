@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, Db } from './db.ts';
 import { type Dialect, dialectOf } from './dialect.ts';
 import { applyPendingMigrations } from './migrate.ts';
+import type { PostgresqlTimeouts } from './postgresql.ts';
 
 export type { Db, DbTransaction } from './db.ts';
 export type { Dialect } from './dialect.ts';
@@ -25,13 +26,15 @@ export interface Store {
  * - `postgresql://…` or `postgres://…`: that PostgreSQL database. Processes starting together
  *   take turns migrating under an advisory lock.
  *
- * `log` receives one line naming the migrations applied, if any. Throws for another URL scheme
- * and when a migration fails.
+ * `log` receives one line naming the migrations applied, if any. `postgresqlTimeouts` bound
+ * connecting and each statement on PostgreSQL (default 10 s and 30 s). Throws for another URL
+ * scheme and when a migration fails.
  */
 export async function openStore(options: {
   databaseUrl?: string;
   dataDir: string;
   log?: (message: string) => void;
+  postgresqlTimeouts?: PostgresqlTimeouts;
 }): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
   // The client connects on its first query, after the migrations ran on their own connections.
@@ -45,11 +48,11 @@ export async function openStore(options: {
 // about 100 ms to startup.
 async function connect(
   dialect: Dialect,
-  options: { databaseUrl?: string; dataDir: string },
+  options: { databaseUrl?: string; dataDir: string; postgresqlTimeouts?: PostgresqlTimeouts },
 ): Promise<Connection> {
   if (dialect === 'postgresql') {
     const { connectPostgresql } = await import('./postgresql.ts');
-    return connectPostgresql(options.databaseUrl!);
+    return connectPostgresql(options.databaseUrl!, options.postgresqlTimeouts);
   }
   const { connectSqlite } = await import('./sqlite.ts');
   return connectSqlite(sqliteFile(options));

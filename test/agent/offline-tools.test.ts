@@ -69,7 +69,12 @@ async function ask(
     ],
     loadConfig: async () => (options.connected === false ? undefined : { host: 'example.test' }),
   });
-  const settings = { ...defaultAgentSettings, ...options.settings };
+  // The staff calendar tools are no longer enabled by default; this suite turns them on.
+  const settings = {
+    ...defaultAgentSettings,
+    enabledTools: [...defaultAgentSettings.enabledTools, 'read_calendar', 'create_event'],
+    ...options.settings,
+  };
   const channel = options.channel ?? 'telegram';
   const tools = await registry.forTurn({ ...ids, channel, agentId: ids.tenantId }, settings.enabledTools);
   const reply = await createOfflineAgent({ now: () => NOW }).reply({

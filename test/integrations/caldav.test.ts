@@ -232,6 +232,32 @@ describe('create_event against a real Radicale', () => {
     ).toBe(false);
   });
 
+  it('a re-run of the same call stores nothing twice and answers with the stored event', async () => {
+    const key = { idempotencyKey: 'job-calendar:2:0' };
+    const run = (start: string) =>
+      createEventTool.run(
+        createEventTool.inputSchema.parse({ title: 'Einmalig', start }),
+        toolContext(calendarConfig(), AbortSignal.timeout(15_000), now, key),
+      );
+    const first = JSON.parse((await run('2026-11-30T09:00:00Z')).content);
+    // The re-run's model asked for another time: the event the first run stored stands.
+    const again = JSON.parse((await run('2026-11-30T15:00:00Z')).content);
+    expect(again).toEqual(first);
+    expect(first.created).toEqual({
+      uid: expect.stringMatching(/^switchboard-[0-9a-f]{32}@switchboard$/),
+      start: '2026-11-30T09:00:00.000Z',
+      end: '2026-11-30T10:00:00.000Z',
+    });
+    const stored = await radicale.readCalendar(workCalendar);
+    expect(stored.split('SUMMARY:Einmalig')).toHaveLength(2);
+    // Another tenant with the same job key is another call.
+    await createEventTool.run(
+      createEventTool.inputSchema.parse({ title: 'Einmalig', start: '2026-11-30T09:00:00Z' }),
+      toolContext(calendarConfig(), AbortSignal.timeout(15_000), now, { ...key, tenantId: 'tenant-2' }),
+    );
+    expect((await radicale.readCalendar(workCalendar)).split('SUMMARY:Einmalig')).toHaveLength(3);
+  });
+
   it('fails with auth_expired on a wrong password and creates nothing', async () => {
     const before = await radicale.readCalendar(workCalendar);
     const error = await failure(

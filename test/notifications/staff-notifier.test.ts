@@ -74,7 +74,10 @@ describe('staff notifications', () => {
         attempts: 1,
         maxAttempts: job.maxAttempts,
       };
-      await notifier.jobHandlers[NOTIFY_STAFF_JOB](leased);
+      await notifier.jobHandlers[NOTIFY_STAFF_JOB](leased, {
+        signal: new AbortController().signal,
+        confirmLease: async () => {},
+      });
     }
   }
 

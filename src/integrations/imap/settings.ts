@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ConnectorValues } from '../../core/connector.ts';
 import type { SmtpEndpoint, SmtpSecurity } from '../../core/smtp-transport.ts';
 import { ToolError } from '../types.ts';
@@ -9,6 +10,23 @@ export interface MailSettings {
   smtp: SmtpEndpoint & { auth: { user: string; password: string } };
   /** The sender of mail the agent sends: `from_address`, else the login when it is an address. */
   fromAddress: string;
+  /**
+   * The team's addresses (`staff_addresses`), lower-cased: besides the customer's own address
+   * the only recipients `send_email` accepts in a customer conversation.
+   */
+  staffAddresses: string[];
+}
+
+const address = z.email();
+
+function addressList(value: string | undefined): string[] {
+  const entries = (value ?? '').split(/[\s,;]+/).filter(Boolean);
+  for (const entry of entries) {
+    if (!address.safeParse(entry).success) {
+      throw new ToolError('auth_expired', 'The mail connector has an invalid staff address');
+    }
+  }
+  return entries.map((entry) => entry.toLowerCase());
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -58,5 +76,6 @@ export function readMailSettings(values: ConnectorValues): MailSettings {
       auth: { user: smtpUser, password: values.smtp_password || password },
     },
     fromAddress,
+    staffAddresses: addressList(values.staff_addresses),
   };
 }
