@@ -35,6 +35,10 @@ describe('parseConfig', () => {
       analyticsRate: { perSecond: 1_000, burst: 5_000 },
       llm: { baseUrl: undefined, apiKey: undefined, model: 'gpt-4o-mini', timeoutMs: 20_000 },
       egressAllow: [],
+      shutdownDrainMs: 10_000,
+      databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
+      ingestQueueLimit: 1_000,
+      agentDailyTokens: 1_000_000,
     });
   });
 

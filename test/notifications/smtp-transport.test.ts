@@ -80,6 +80,7 @@ describe('SMTP system mail against a real SMTP server on loopback', () => {
       envelopeFrom: 'alerts@example.com',
       envelopeTo: ['a@example.com', 'b@example.com'],
       from: '"Switchboard" <alerts@example.com>',
+      messageId: expect.stringMatching(/^<.+@example\.com>$/),
       subject: 'Grüße',
       text: 'Zeile eins\nZeile zwei\n',
     });
