@@ -61,6 +61,9 @@ const environmentSchema = z.object({
         return z.NEVER;
       }
     }),
+  // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -101,6 +104,8 @@ export interface Config {
   agentDailyTokens: number;
   /** Internal addresses that tenant-configured destinations may reach anyway (SWITCHBOARD_EGRESS_ALLOW). */
   egressAllow: EgressRule[];
+  /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -152,5 +157,6 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
     egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
   };
 }

@@ -36,6 +36,8 @@ import {
   type ServerTimeouts,
   timedServerFactory,
 } from './http-server.ts';
+import { prettyOnTerminal } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
@@ -43,6 +45,8 @@ import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { homeRoute } from './routes/home.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -111,7 +115,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
             serializers: { req: requestLogFields },
             ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
               ? { stream: dependencies.logger.stream }
-              : {}),
+              : prettyOnTerminal()),
           },
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -120,6 +124,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
   // Every connection to a destination a tenant configured goes through this guard.
   const egress = createEgress({ allow: config.egressAllow });
@@ -196,8 +202,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
@@ -219,7 +225,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
@@ -235,6 +241,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
+  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
@@ -254,6 +261,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,

@@ -11,9 +11,19 @@ import type { PostgresqlTimeouts } from './postgresql.ts';
 export type { Db, DbTransaction } from './db.ts';
 export type { Dialect } from './dialect.ts';
 
+/** What a dialect can tell about its connections, for the metrics; each fills what applies. */
+export interface DatabaseState {
+  /** PostgreSQL: the pool's open and idle connections, and the queries waiting for one. */
+  pool?: { total: number; idle: number; waiting: number };
+  /** SQLite: the sizes in bytes of the database file and of its write-ahead log. */
+  files?: { database: number; wal: number };
+}
+
 export interface Store {
   db: Db;
   dialect: Dialect;
+  /** The connections' state now (metrics). */
+  state?(): Promise<DatabaseState>;
   /** Disconnects the client; the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -38,10 +48,10 @@ export async function openStore(options: {
 }): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
   // The client connects on its first query, after the migrations ran on their own connections.
-  const { db, migrationTarget } = await connect(dialect, options);
+  const { db, migrationTarget, state } = await connect(dialect, options);
   const applied = await applyPendingMigrations(migrationTarget);
   if (applied.length > 0) options.log?.(`Applied ${dialect} migrations: ${applied.join(', ')}`);
-  return { db, dialect, close: () => db.$disconnect() };
+  return { db, dialect, state, close: () => db.$disconnect() };
 }
 
 // Each dialect's module is loaded only when used: the other generated client and driver add

@@ -29,16 +29,22 @@ export function connectPostgresql(
   url: string,
   timeouts: PostgresqlTimeouts = defaultPostgresqlTimeouts,
 ): Connection {
-  const pool = {
+  // The pool is ours, not the adapter's own, so the metrics can read its counts.
+  const pool = new pg.Pool({
     connectionString: url,
     connectionTimeoutMillis: timeouts.connectMs,
     statement_timeout: timeouts.statementMs,
     query_timeout: timeouts.statementMs + CLIENT_GRACE_MS,
-  };
+  });
   return {
     // Both clients are generated from the same models and differ only in provider, so the
     // PostgreSQL client is typed as the SQLite one. This is the one place that says so.
-    db: new PrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db,
+    db: new PrismaClient({
+      adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+    }) as unknown as Db,
+    state: async () => ({
+      pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+    }),
     migrationTarget: {
       dialect: 'postgresql',
       // One connection per engine, so the engine's own session-level advisory lock is released

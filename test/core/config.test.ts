@@ -39,7 +39,14 @@ describe('parseConfig', () => {
       databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
       ingestQueueLimit: 1_000,
       agentDailyTokens: 1_000_000,
+      metrics: { token: undefined, port: undefined },
     });
+  });
+
+  it('names a metrics token too short to guess safely', () => {
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN: must be at least 16 characters/,
+    );
   });
 
   it('names a malformed Graph API version', () => {

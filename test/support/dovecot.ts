@@ -2,7 +2,7 @@
  * A real Dovecot IMAP server (Debian's `dovecot-imapd`) for one test file: its own config,
  * users, mail and runtime folders in a temp dir, listening on a free loopback port, run in
  * the foreground as the test's child process and stopped after. Nothing of the system's
- * Dovecot (services, /etc/dovecot, /run/dovecot) is used. `.ci/run` installs the package; a
+ * Dovecot (services, /etc/dovecot, /run/dovecot) is used. `npm test` installs the package; a
  * missing binary fails the test loudly instead of skipping it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -85,7 +85,7 @@ function rfc822(message: SeedMessage): string {
 /** Starts Dovecot and resolves once it greets on its port. */
 export async function startDovecot(): Promise<DovecotServer> {
   if (!existsSync(dovecotBinary)) {
-    throw new Error(`${dovecotBinary} is missing: install Debian's dovecot-imapd (.ci/run does)`);
+    throw new Error(`${dovecotBinary} is missing: install Debian's dovecot-imapd (npm test does)`);
   }
   const root = await mkdtemp(join(tmpdir(), 'switchboard-dovecot-'));
   // Login processes run as an unprivileged user and must reach the runtime folder.

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
+import { TEST_EGRESS_ALLOW } from './egress.ts';
 import { ADMIN_TOKEN } from './gateway.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +26,7 @@ export async function spawnGateway(environment: Record<string, string>): Promise
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
@@ -68,6 +69,8 @@ export function crashTestEnvironment(options: {
     DATA_DIR: options.dataDir,
     SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
     SWITCHBOARD_SECRET_KEY: generateKeySpecification(),
+    // The tests' mail and calendar servers listen on loopback, as an operator's local server would.
+    SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     TELEGRAM_API_ROOT: options.telegramApiRoot,
     PUBLIC_URL: 'https://gateway.test',
     JOB_LEASE_MS: '1500',
