@@ -182,7 +182,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       logger: app.log,
       clock,
       dailyTokenLimit: config.agentDailyTokens,
-      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
+      onUsage: metrics.countTokens(dependencies.onTokenUsage),
       timeoutMs: config.llm.timeoutMs,
       egress,
     });
