@@ -26,14 +26,23 @@ import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
+import {
+  createRetentionHandler,
+  RETENTION_JOB,
+  startRetentionSchedule,
+} from './data-protection/retention.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
+import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { retentionRoutes } from './routes/retention.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDependencies {
@@ -193,9 +202,17 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
+        [RETENTION_JOB]: createRetentionHandler({ db, clock }),
       },
     });
   }
+  const stopRetention = worker
+    ? startRetentionSchedule({
+        db,
+        clock,
+        onError: (error) => app.log.error({ err: error }, 'retention not queued'),
+      })
+    : undefined;
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
@@ -210,7 +227,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     admin.addHook('onRequest', async (request) => {
       request.caller = await authenticator.authenticate(request);
     });
-    await admin.register(tenantRoutes, { db });
+    await admin.register(tenantRoutes, { store });
+    await admin.register(tokenRoutes, { db, clock });
+    await admin.register(auditLogRoutes, { db });
+    await admin.register(contactRoutes, { store });
+    await admin.register(retentionRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
@@ -227,6 +248,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
+    stopRetention?.();
     await worker?.stop();
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.

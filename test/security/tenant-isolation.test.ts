@@ -20,6 +20,10 @@ interface Scene {
   conversationOfB: string;
   /** The id of A's collector write key. */
   writeKeyOfA: string;
+  /** The id of A's API token. */
+  tokenOfA: string;
+  /** The contact who wrote to A. */
+  contactOfA: string;
 }
 
 /** Who sends B's requests: B's own token, B's token claiming A, or the admin acting for B. */
@@ -48,7 +52,7 @@ interface TenantRoute {
   path: string;
   /** A concrete request to the route; where it takes an id, the id of tenant A's data. */
   url(scene: Scene): string;
-  payload?: Record<string, string>;
+  payload?: Record<string, unknown>;
   /** Proves from B's answer (and the database) that B saw and changed only B's data. */
   check(scene: Scene, response: LightMyRequestResponse): Promise<void>;
 }
@@ -178,7 +182,107 @@ const tenantRoutes: TenantRoute[] = [
     },
   },
   ...analyticsRoutes(),
+  ...dataProtectionRoutes(),
 ];
+
+/** Tokens, the audit log, contact export and erasure, and retention (issue 9). */
+function dataProtectionRoutes(): TenantRoute[] {
+  const tokensOf = (scene: Scene, tenant: ConnectedTenant) =>
+    scene.world.store.db.apiToken.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
+  const retentionOf = async (scene: Scene, tenant: ConnectedTenant) =>
+    (await scene.world.store.db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).retentionDays;
+  return [
+    {
+      method: 'POST',
+      path: '/admin/tokens',
+      url: () => '/admin/tokens',
+      payload: { label: 'b-token' },
+      async check(scene, response) {
+        expect(response.statusCode, response.body).toBe(201);
+        expect(response.json()).toMatchObject({ kind: 'tenant', label: 'b-token' });
+        expect((await tokensOf(scene, scene.b)).map((token) => token.id)).toContain(response.json().id);
+        expect(await tokensOf(scene, scene.a)).toHaveLength(1);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/tokens',
+      url: () => '/admin/tokens',
+      async check(scene, response) {
+        expect(response.statusCode).toBe(200);
+        const own = (await tokensOf(scene, scene.b)).map((token) => token.id);
+        expect(
+          response
+            .json()
+            .items.map((item: { id: string }) => item.id)
+            .sort(),
+        ).toEqual(own);
+        expect(response.body).not.toContain(scene.tokenOfA);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/tokens/:id',
+      url: ({ tokenOfA }) => `/admin/tokens/${tokenOfA}`,
+      async check(scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        const [token] = await tokensOf(scene, scene.a);
+        expect(token!.revokedAt).toBeNull();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/audit-log',
+      url: () => '/admin/audit-log?limit=200',
+      async check({ world, b }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        const own = await world.store.db.auditLog.count({ where: { tenantId: b.id } });
+        const items = response.json().items as Array<{ tenantId: string }>;
+        expect(items.length).toBeGreaterThan(0);
+        expect(items).toHaveLength(own);
+        expect(items.every((item) => item.tenantId === b.id)).toBe(true);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/contacts/:id/export',
+      url: ({ contactOfA }) => `/admin/contacts/${contactOfA}/export`,
+      async check(_scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(response.body).not.toContain('Hello from A');
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/contacts/:id',
+      url: ({ contactOfA }) => `/admin/contacts/${contactOfA}`,
+      async check({ world, contactOfA }, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(await world.store.db.contact.count({ where: { id: contactOfA } })).toBe(1);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/retention',
+      url: () => '/admin/retention',
+      async check(_scene, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ retentionDays: null });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/admin/retention',
+      url: () => '/admin/retention',
+      payload: { retentionDays: 7 },
+      async check(scene, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(await retentionOf(scene, scene.b)).toBe(7);
+        expect(await retentionOf(scene, scene.a)).toBe(30);
+      },
+    },
+  ];
+}
 
 /**
  * The analytics routes. A has integration events of every kind and a write key; B has one
@@ -249,7 +353,7 @@ function analyticsRoutes(): TenantRoute[] {
 }
 
 /** Routes only the platform admin may call. */
-const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants'];
+const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants', 'DELETE /admin/tenants/:slug'];
 
 const routeName = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 
@@ -287,6 +391,9 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
       orderBy: { id: 'asc' },
     }),
     events: await db.analyticsEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    tokens: await db.apiToken.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    contacts: await db.contact.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    tenant: await db.tenant.findUniqueOrThrow({ where: { id: tenant.id } }),
   };
 }
 
@@ -320,6 +427,13 @@ describe('tenant isolation', () => {
       payload: { systemPrompt: 'Prompt of A' },
     });
     expect(agentOfA.statusCode).toBe(200);
+    const retentionOfA = await world.gateway.request({
+      method: 'PUT',
+      url: '/admin/retention',
+      token: a.apiToken,
+      payload: { retentionDays: 30 },
+    });
+    expect(retentionOfA.statusCode).toBe(200);
     // A's events cover every dashboard; B has a single connect click.
     const ofA = (
       [
@@ -348,6 +462,8 @@ describe('tenant isolation', () => {
       conversationOfA: await conversationOf(a),
       conversationOfB: await conversationOf(b),
       writeKeyOfA,
+      tokenOfA: await world.tokenId(a.apiToken),
+      contactOfA: (await world.store.db.contact.findFirstOrThrow({ where: { tenantId: a.id } })).id,
     };
   });
 
@@ -439,8 +555,16 @@ describe('tenant isolation', () => {
           ...(method === 'POST' ? { payload: { slug: 'sneaky', name: 'Sneaky' } } : {}),
         });
         expectError(response, 403, 'FORBIDDEN');
+        const deleteOfA = await world.gateway.request({
+          method: 'DELETE',
+          url: `/admin/tenants/${scene.a.slug}`,
+          token: scene.b.apiToken,
+          headers,
+        });
+        expectError(deleteOfA, 403, 'FORBIDDEN');
       }
       expect(await world.store.db.tenant.count({ where: { slug: 'sneaky' } })).toBe(0);
+      expect(await world.store.db.tenant.count({ where: { id: scene.a.id } })).toBe(1);
     },
   );
 
