@@ -108,6 +108,9 @@ describe('retention', () => {
       async () => (await db().message.count({ where: { tenantId: purging.id } })) === 0,
       10_000,
     );
+    await eventually(
+      async () => (await db().job.count({ where: { kind: RETENTION_JOB, status: 'done' } })) === 1,
+    );
     const jobs = await db().job.findMany({ where: { kind: RETENTION_JOB } });
     expect(jobs).toEqual([expect.objectContaining({ status: 'done', tenantId: 'platform' })]);
   });
