@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
-import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
@@ -14,16 +14,18 @@ import type { KeyRing } from '../connectors/key-ring.ts';
 import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
-import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import {
@@ -32,7 +34,17 @@ import {
   startRetentionSchedule,
 } from './data-protection/retention.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import {
+  DEFAULT_SERVER_TIMEOUTS,
+  requestIdOf,
+  requestLogFields,
+  type ServerTimeouts,
+  timedServerFactory,
+} from './http-server.ts';
+import { prettyOnTerminal } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
@@ -40,9 +52,12 @@ import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { homeRoute } from './routes/home.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { retentionRoutes } from './routes/retention.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDependencies {
@@ -54,10 +69,14 @@ export interface AppDependencies {
   agent?: Agent;
   /** Tools beside the built-in ones, e.g. a test's own; each needs its connector registered. */
   tools?: Tool[];
-  /** Pino options, or false for silence (tests). */
-  logger?: boolean | { level: string };
+  /** Pino options, or false for silence (tests); `stream` receives the log lines instead of stdout. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The HTTP server's timeouts, where they differ from the defaults (tests shorten them). */
+  serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** Told about the model tokens of every completion (metrics). */
+  onTokenUsage?: TenantAgentOptions['onUsage'];
 }
 
 declare module 'fastify' {
@@ -102,14 +121,24 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               'req.headers["x-telegram-bot-api-secret-token"]',
               'req.headers["x-write-key"]',
             ],
+            serializers: { req: requestLogFields },
+            ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
+              ? { stream: dependencies.logger.stream }
+              : prettyOnTerminal()),
           },
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    serverFactory: timedServerFactory({ ...DEFAULT_SERVER_TIMEOUTS, ...dependencies.serverTimeouts }),
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
-  const registry = buildConnectorRegistry(environment);
+  // Every connection to a destination a tenant configured goes through this guard.
+  const egress = createEgress({ allow: config.egressAllow });
+  const registry = buildConnectorRegistry(environment, egress);
   const configs = createConnectorConfigs({ db, keyRing, clock });
   const loadConfig: DispatcherDependencies['loadConfig'] = async (tenantId, channel) => {
     const connector = registry.get(channel);
@@ -120,19 +149,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     db,
     clock,
     logger: app.log,
-    fetch: environment.fetch,
+    fetch: egress.fetch,
     configs,
     registry,
   });
+  const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
   const notifier = createStaffNotifier({
     db,
     clock,
     loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+    egress,
   });
-  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
+    egress,
     tracker: analytics.tracker,
     clock,
     tools: [
@@ -155,7 +187,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
       notifyStaff: notifier.conversationNeedsHuman,
       logger: app.log,
+      clock,
+      dailyTokenLimit: config.agentDailyTokens,
+      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
+      egress,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
@@ -175,12 +211,16 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({ db, onStored: analytics.withReceivedEvents(enqueueResponses(clock)) });
+  const ingestor = createIngestor({
+    db,
+    onStored: analytics.withReceivedEvents(enqueueResponses(clock)),
+    maxPending: config.ingestQueueLimit,
+  });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -194,12 +234,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
+          notifyStaff: notifier.conversationNeedsHuman,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
         [RETENTION_JOB]: createRetentionHandler({ db, clock }),
@@ -216,6 +258,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
+  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
@@ -235,8 +278,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
+    await admin.register(actionRoutes, { db, clock });
+    await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
   });
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
@@ -249,10 +295,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 
   app.addHook('onClose', async () => {
     stopRetention?.();
-    await worker?.stop();
+    await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await egress.close();
   });
   return app;
 }

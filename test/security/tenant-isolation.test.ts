@@ -1,5 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createPendingAction } from '../../src/agent/pending-actions.ts';
+import { recordTurnUsage } from '../../src/agent/token-usage.ts';
 import { createWriteKey, exampleEvent, exampleProperties } from '../analytics/support.ts';
 import {
   type ConnectedTenant,
@@ -24,6 +26,9 @@ interface Scene {
   tokenOfA: string;
   /** The contact who wrote to A. */
   contactOfA: string;
+  /** The ids of A's and B's pending actions (a tool call waiting for approval). */
+  actionOfA: string;
+  actionOfB: string;
 }
 
 /** Who sends B's requests: B's own token, B's token claiming A, or the admin acting for B. */
@@ -183,6 +188,7 @@ const tenantRoutes: TenantRoute[] = [
   },
   ...analyticsRoutes(),
   ...dataProtectionRoutes(),
+  ...agentSafetyRoutes(),
 ];
 
 /** Tokens, the audit log, contact export and erasure, and retention (issue 9). */
@@ -279,6 +285,54 @@ function dataProtectionRoutes(): TenantRoute[] {
         expect(response.statusCode, response.body).toBe(200);
         expect(await retentionOf(scene, scene.b)).toBe(7);
         expect(await retentionOf(scene, scene.a)).toBe(30);
+      },
+    },
+  ];
+}
+
+/**
+ * Pending actions and token usage. A and B each have a pending action and a day of usage
+ * (A 1234 tokens, B 7), so each answer shows whether A's leaked in or A's action moved.
+ */
+function agentSafetyRoutes(): TenantRoute[] {
+  const decide = (verb: 'approve' | 'reject'): TenantRoute => ({
+    method: 'POST',
+    path: `/admin/actions/:id/${verb}`,
+    url: ({ actionOfA }) => `/admin/actions/${actionOfA}/${verb}`,
+    async check({ world, a }, response) {
+      expectError(response, 404, 'NOT_FOUND');
+      const jobs = await world.store.db.job.count({
+        where: { tenantId: a.id, kind: 'agent.approved_action' },
+      });
+      expect(jobs).toBe(0);
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: '/admin/actions',
+      url: () => '/admin/actions?status=pending',
+      async check({ actionOfA, actionOfB }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json().items.map((item: { id: string }) => item.id)).toEqual([actionOfB]);
+        expect(response.body).not.toContain(actionOfA);
+        expect(response.body).not.toContain('a@example.org');
+      },
+    },
+    decide('approve'),
+    decide('reject'),
+    {
+      method: 'GET',
+      path: '/admin/usage',
+      url: () => '/admin/usage?from=2026-01-01&to=2026-12-31',
+      async check(_scene, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json().total).toEqual({
+          turns: 1,
+          promptTokens: 5,
+          completionTokens: 2,
+          totalTokens: 7,
+        });
       },
     },
   ];
@@ -394,6 +448,8 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
     tokens: await db.apiToken.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     contacts: await db.contact.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     tenant: await db.tenant.findUniqueOrThrow({ where: { id: tenant.id } }),
+    actions: await db.pendingAction.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    usage: await db.tokenUsage.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
   };
 }
 
@@ -455,15 +511,43 @@ describe('tenant isolation', () => {
     ]);
     const conversationOf = async (tenant: ConnectedTenant) =>
       (await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
+    const conversationOfA = await conversationOf(a);
+    const conversationOfB = await conversationOf(b);
+    const actionOf = async (tenant: ConnectedTenant, conversationId: string, to: string) => {
+      const { db } = world.store;
+      await createPendingAction(db, {
+        tenantId: tenant.id,
+        conversationId,
+        callKey: 'respond:test:0:0',
+        tool: 'send_email',
+        input: { to, subject: 'Hi', body: 'Hello' },
+      });
+      return (await db.pendingAction.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
+    };
+    const usageOf = (tenant: ConnectedTenant, promptTokens: number, completionTokens: number) =>
+      recordTurnUsage(
+        world.store.db,
+        {
+          tenantId: tenant.id,
+          conversationId: undefined,
+          turnKey: 'respond:test',
+          at: new Date('2026-06-01T12:00:00Z'),
+        },
+        { model: 'fake-model', promptTokens, completionTokens },
+      );
+    await usageOf(a, 1000, 234);
+    await usageOf(b, 5, 2);
     scene = {
       world,
       a,
       b,
-      conversationOfA: await conversationOf(a),
-      conversationOfB: await conversationOf(b),
+      conversationOfA,
+      conversationOfB,
       writeKeyOfA,
       tokenOfA: await world.tokenId(a.apiToken),
       contactOfA: (await world.store.db.contact.findFirstOrThrow({ where: { tenantId: a.id } })).id,
+      actionOfA: await actionOf(a, conversationOfA, 'a@example.org'),
+      actionOfB: await actionOf(b, conversationOfB, 'b@example.org'),
     };
   });
 
