@@ -10,6 +10,7 @@ import type { Tracker } from '../../src/analytics/tracker.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { Tool, ToolCaller, ToolContext } from '../../src/integrations/types.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 import { eventsOf, inboxTool, seedConversation, testTracker, toolCallRows } from './support.ts';
 
 let store: TestStore;
@@ -68,6 +69,7 @@ function setup() {
   const inbox = inboxTool([]);
   const registry = createToolRegistry({
     db: store.db,
+    egress: testEgress,
     tracker,
     clock: systemClock,
     tools: [booking as unknown as Tool, inbox as unknown as Tool],

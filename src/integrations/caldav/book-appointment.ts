@@ -76,7 +76,7 @@ export const bookAppointmentTool: Tool<BookAppointmentInput> = {
     const end = new Date(start.getTime() + rules.slotMinutes * 60_000);
     const identity = eventIdentity(context);
     try {
-      const session = await openCalendar(settings, context.signal);
+      const session = await openCalendar(settings, context.egress, context.signal);
       const ahead = new Date(now.getTime() + bookingHorizonDays * dayMs);
       const objects = await objectsInRange(session, new Date(now.getTime() - dayMs), ahead);
       // A re-run after a crash finds its own booking among the stored ones: the same answer.

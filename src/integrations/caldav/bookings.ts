@@ -108,7 +108,7 @@ export async function upcomingBookings(
   context: ToolContext,
   contactId: string,
 ): Promise<{ session: CalendarSession; bookings: Booking[] }> {
-  const session = await openCalendar(readCalendarSettings(context.config), context.signal);
+  const session = await openCalendar(readCalendarSettings(context.config), context.egress, context.signal);
   const now = context.now();
   const objects = await objectsInRange(session, now, new Date(now.getTime() + bookingHorizonDays * dayMs));
   return { session, bookings: bookingsOf(objects, contactId).filter((booking) => booking.end > now) };

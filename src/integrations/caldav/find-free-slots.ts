@@ -73,7 +73,7 @@ export const findFreeSlotsTool: Tool<FindFreeSlotsInput> = {
     const now = context.now();
     const range = rangeOf(input, now, rules.timeZone);
     try {
-      const session = await openCalendar(settings, context.signal);
+      const session = await openCalendar(settings, context.egress, context.signal);
       const objects = await objectsInRange(session, range.from, range.to);
       const busy = busyIntervals(objects, range.from, range.to, rules.timeZone);
       const slots = freeSlots(rules, busy, { ...range, now }, maximumSlots).map((slot) => ({
