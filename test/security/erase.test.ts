@@ -82,6 +82,53 @@ describe('contact export and erasure, tenant deletion', () => {
     ];
   }
 
+  /** Agent records of the customer's conversation: a tool call, an action awaiting approval, its job, token usage. */
+  async function agentRecords(tenantId: string, contactId: string): Promise<string[]> {
+    const conversation = await db().conversation.findFirstOrThrow({ where: { contactId } });
+    const inbound = await db().message.findFirstOrThrow({ where: { conversationId: conversation.id } });
+    const address = 'quirinus.wexelblatt@example.org';
+    const conversationId = conversation.id;
+    await db().toolCall.create({
+      data: {
+        tenantId,
+        conversationId,
+        callKey: `${inbound.id}:0:0`,
+        tool: 'send_email',
+        outcome: JSON.stringify({ to: address }),
+      },
+    });
+    const action = await db().pendingAction.create({
+      data: {
+        tenantId,
+        conversationId,
+        callKey: `${inbound.id}:0:1`,
+        tool: 'send_email',
+        input: JSON.stringify({ to: address }),
+      },
+    });
+    await db().job.create({
+      data: {
+        tenantId,
+        kind: 'approved-action',
+        payload: JSON.stringify({ actionId: action.id }),
+        runAtMs: 0n,
+        status: 'done',
+      },
+    });
+    await db().tokenUsage.create({
+      data: {
+        tenantId,
+        conversationId,
+        turnKey: inbound.id,
+        model: 'test-model',
+        day: '2026-12-01',
+        promptTokens: 120,
+        completionTokens: 30,
+      },
+    });
+    return [address, action.id];
+  }
+
   it('names every table of the database in the erasure plan, and every table without tenantId among the cascaded ones', async () => {
     const tables = await listTables(db(), world.store.dialect);
     expect(tables.map((table) => table.table).sort()).toEqual(Object.keys(contactErasure).sort());
@@ -93,6 +140,7 @@ describe('contact export and erasure, tenant deletion', () => {
 
   it('exports everything stored about a contact, and audits the export', async () => {
     const { tenant, contactId } = await customerHistory();
+    const [address] = await agentRecords(tenant.id, contactId);
     const response = await world.gateway.request({
       method: 'GET',
       url: `/admin/contacts/${contactId}/export`,
@@ -118,6 +166,10 @@ describe('contact export and erasure, tenant deletion', () => {
       ),
     ).toBe(true);
     expect(exported.analyticsEvents.length).toBeGreaterThan(0);
+    expect(exported.toolCalls).toEqual([
+      expect.objectContaining({ tool: 'send_email', outcome: { to: address } }),
+    ]);
+    expect(exported.pendingActions).toEqual([expect.objectContaining({ input: { to: address } })]);
     expect(response.body).not.toContain(OTHER_TEXT);
     const audit = await db().auditLog.findMany({
       where: { tenantId: tenant.id, action: 'contact.exported' },
@@ -136,7 +188,8 @@ describe('contact export and erasure, tenant deletion', () => {
 
   it("erases a contact: no table holds their ids, number or texts afterwards, the other customer's data stays, and an audit entry without personal data records it", async () => {
     const { tenant, contactId } = await customerHistory();
-    const needles = await needlesOf(contactId);
+    const agentNeedles = await agentRecords(tenant.id, contactId);
+    const needles = [...(await needlesOf(contactId)), ...agentNeedles];
     const before = await dumpAllTables();
     for (const needle of [contactId, String(CUSTOMER), SECRET_TEXTS[0]!])
       expect(tablesContaining(before, needle).length, needle).toBeGreaterThan(0);
@@ -169,6 +222,11 @@ describe('contact export and erasure, tenant deletion', () => {
       edits: 1,
     });
     expect(await db().auditLog.count({ where: { tenantId: tenant.id, action: 'contact.exported' } })).toBe(1);
+    // Spent tokens still count towards the tenant's budget.
+    expect(await db().tokenUsage.findMany({ where: { tenantId: tenant.id } })).toEqual([
+      expect.objectContaining({ conversationId: null, promptTokens: 120, completionTokens: 30 }),
+    ]);
+    expect(JSON.parse(erased!.details)).toMatchObject({ toolCalls: 1, pendingActions: 1, tokenUsage: 1 });
 
     expectError(
       await world.gateway.request({
@@ -207,12 +265,26 @@ describe('contact export and erasure, tenant deletion', () => {
   );
 
   it('deletes a tenant with everything it owns: no row in any table holds its id, and its token stops working', async () => {
-    const { tenant } = await customerHistory();
+    const { tenant, contactId } = await customerHistory();
+    await agentRecords(tenant.id, contactId);
+    await db().dailyNotice.create({
+      data: { tenantId: tenant.id, day: '2026-12-01', kind: 'token_budget_exhausted' },
+    });
     const other = await world.connectedTenant('florist', '7000000002:second-bot_token-of-tenant-b');
     await world.say(other, OTHER_CUSTOMER, 'Tulips please');
     await world.settled();
     const before = await dumpAllTables();
-    for (const table of ['jobs', 'analytics_events', 'audit_log', 'messages', 'api_tokens'])
+    for (const table of [
+      'jobs',
+      'analytics_events',
+      'audit_log',
+      'messages',
+      'api_tokens',
+      'tool_calls',
+      'pending_actions',
+      'token_usage',
+      'daily_notices',
+    ])
       expect(tablesContaining(before, tenant.id)).toContain(table);
 
     const refused = await world.gateway.request({

@@ -11,14 +11,18 @@ export interface ErasureCounts {
   outbox: number;
   jobs: number;
   analyticsEvents: number;
+  toolCalls: number;
+  pendingActions: number;
+  tokenUsage: number;
   auditEntriesScrubbed: number;
 }
 
 /**
  * Erases a contact of a tenant and everything stored about them (see `tables.ts` for each
  * table), in one transaction: identities, conversations, messages with their edits and
- * outbox rows, jobs whose payload names any of them, analytics rows of their conversations,
- * and the targets of audit entries that named them. Then the database's deleted pages are
+ * outbox rows, the agent's tool calls and pending actions in those conversations, jobs whose
+ * payload names any of them, analytics rows of their conversations, and the targets of audit
+ * entries that named them; token usage keeps its counts but loses its conversation. Then the database's deleted pages are
  * flushed so the raw bytes are gone too. Returns undefined when the tenant has no such contact.
  */
 export async function eraseContact(
@@ -45,7 +49,24 @@ export async function eraseContact(
     });
     const messageIds = messages.map((row) => row.id);
     const outboxIds = messages.flatMap((row) => (row.outbox ? [row.outbox.id] : []));
-    const named = [contactId, ...conversationIds, ...messageIds, ...outboxIds];
+    const inConversations = { tenantId, conversationId: { in: conversationIds } };
+    const actions = await transaction.pendingAction.findMany({
+      where: inConversations,
+      select: { id: true },
+    });
+    const actionIds = actions.map((row) => row.id);
+    const named = [contactId, ...conversationIds, ...messageIds, ...outboxIds, ...actionIds];
+
+    // The agent's records of these conversations: tool arguments and results, actions awaiting approval.
+    const toolCalls = (await transaction.toolCall.deleteMany({ where: inConversations })).count;
+    const pendingActions = (await transaction.pendingAction.deleteMany({ where: inConversations })).count;
+    // Spent model tokens still count towards today's budget, without the conversation or turn they came from.
+    const tokenUsage = (
+      await transaction.tokenUsage.updateMany({
+        where: inConversations,
+        data: { conversationId: null, turnKey: 'erased' },
+      })
+    ).count;
 
     const eventIds: string[] = [];
     for (const ids of chunks(named)) {
@@ -83,6 +104,9 @@ export async function eraseContact(
       outbox: outboxIds.length,
       jobs,
       analyticsEvents,
+      toolCalls,
+      pendingActions,
+      tokenUsage,
       auditEntriesScrubbed,
     };
     await afterErase(transaction, result);

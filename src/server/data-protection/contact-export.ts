@@ -6,8 +6,8 @@ const parsed = (text: string): unknown => JSON.parse(text);
 /**
  * Everything stored about one contact of a tenant, as plain JSON: the contact, how each
  * channel addresses them, every conversation with its messages (earlier versions of edited
- * messages and delivery records included) and the analytics rows of those conversations.
- * Undefined when the tenant has no such contact.
+ * messages and delivery records included), the analytics rows of those conversations, and
+ * the agent's tool calls and pending actions in them. Undefined when the tenant has no such contact.
  */
 export async function exportContact(db: Db, tenantId: string, contactId: string) {
   const contact = await db.contact.findFirst({
@@ -36,6 +36,12 @@ export async function exportContact(db: Db, tenantId: string, contactId: string)
       })),
     );
   }
+  const inConversations = { tenantId, conversationId: { in: conversationIds } };
+  const toolCalls = await db.toolCall.findMany({ where: inConversations, orderBy: { createdAt: 'asc' } });
+  const pendingActions = await db.pendingAction.findMany({
+    where: inConversations,
+    orderBy: { createdAt: 'asc' },
+  });
   const { identities, conversations, ...person } = contact;
   return {
     contact: person,
@@ -49,5 +55,14 @@ export async function exportContact(db: Db, tenantId: string, contactId: string)
       })),
     })),
     analyticsEvents: analyticsEvents.map((event) => ({ ...event, properties: parsed(event.properties) })),
+    toolCalls: toolCalls.map((call) => ({
+      ...call,
+      outcome: call.outcome === null ? null : parsed(call.outcome),
+    })),
+    pendingActions: pendingActions.map((action) => ({
+      ...action,
+      input: parsed(action.input),
+      outcome: action.outcome === null ? null : parsed(action.outcome),
+    })),
   };
 }

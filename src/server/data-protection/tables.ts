@@ -18,6 +18,10 @@ export const contactErasure: Record<string, string> = {
   jobs: 'deleted when the payload names the contact, a conversation, message, outbox row or event of it',
   analytics_events: 'deleted when the chat id or properties name a conversation or message of the contact',
   audit_log: 'entries naming the contact or its conversations keep action and time, lose target and details',
+  tool_calls: 'deleted by conversation: arguments and results of the agent’s tools',
+  pending_actions: 'deleted by conversation: tool calls that waited for approval',
+  token_usage: 'kept for the daily budget, without conversation id and turn key',
+  daily_notices: 'kept: one per tenant, day and kind, nothing about a contact',
 };
 
 /**
