@@ -81,6 +81,17 @@ async function start(withModel: boolean) {
   });
   tenant = await gateway.createTenant('bakery', 'Bäckerei Schmidt');
   secret = await gateway.configureTelegram(tenant);
+  // The customer writing on Telegram is Anna, whose email address the business knows (one
+  // person across channels): her own mail is what the customer-scoped tools may show.
+  const contact = await store.db.contact.create({
+    data: { tenantId: tenant.id, displayName: 'Anna Becker' },
+  });
+  await store.db.channelIdentity.createMany({
+    data: [
+      { tenantId: tenant.id, contactId: contact.id, channel: 'telegram', externalId: '5550000001' },
+      { tenantId: tenant.id, contactId: contact.id, channel: 'email', externalId: 'anna@example.org' },
+    ],
+  });
 }
 
 async function configure(connector: 'imap' | 'caldav', values: Record<string, string>) {
@@ -138,15 +149,14 @@ describe('agent with real mail and calendar servers', () => {
     await mailbox();
     model.script(
       { toolCalls: [{ name: 'read_emails', arguments: '{"limit":5}' }] },
-      { text: 'Es gibt 2 neue E-Mails: eine Tortenbestellung und eine Rechnung.' },
+      { text: 'Deine Tortenbestellung ist bei uns angekommen.' },
     );
-    expect(await say('Gibt es neue E-Mails?')).toBe(
-      'Es gibt 2 neue E-Mails: eine Tortenbestellung und eine Rechnung.',
-    );
+    expect(await say('Ist meine E-Mail angekommen?')).toBe('Deine Tortenbestellung ist bei uns angekommen.');
     const toolMessage = model.requests[1]!.body.messages.at(-1)!;
     expect(toolMessage.role).toBe('tool');
+    // Her own mail only: the supplier's invoice in the same inbox does not exist for her.
     expect(toolMessage.content).toContain('Bestellung Hochzeitstorte');
-    expect(toolMessage.content).toContain('Rechnung November');
+    expect(toolMessage.content).not.toContain('Rechnung November');
     const events = await integrationEvents();
     expect(events.map((event) => event.name)).toEqual([
       'integration_used_in_chat',
@@ -157,7 +167,7 @@ describe('agent with real mail and calendar servers', () => {
       service: 'imap_mail',
       action_type: 'read_emails',
       success: true,
-      items_processed: 2,
+      items_processed: 1,
     });
     expect(JSON.stringify(events)).not.toMatch(/Hochzeitstorte|anna@example|Anna Becker/);
   });
@@ -197,19 +207,17 @@ describe('agent with real mail and calendar servers', () => {
       {
         toolCalls: [
           {
-            name: 'create_event',
-            arguments: JSON.stringify({
-              title: 'Beratung Anna Becker',
-              start: '2026-12-01T10:00:00+01:00',
-              end: '2026-12-01T11:00:00+01:00',
-            }),
+            // A customer books through book_appointment (opening hours, free slots); the
+            // staff tool create_event is not offered to her.
+            name: 'book_appointment',
+            arguments: JSON.stringify({ title: 'Beratung Anna Becker', start: '2026-12-10T10:00:00+01:00' }),
           },
         ],
       },
-      { text: 'Der Termin am 1. Dezember um 10 Uhr ist eingetragen.' },
+      { text: 'Der Termin am 10. Dezember um 10 Uhr ist eingetragen.' },
     );
-    expect(await say('Bitte einen Beratungstermin am 1.12. um 10 Uhr')).toBe(
-      'Der Termin am 1. Dezember um 10 Uhr ist eingetragen.',
+    expect(await say('Bitte einen Beratungstermin am 10.12. um 10 Uhr')).toBe(
+      'Der Termin am 10. Dezember um 10 Uhr ist eingetragen.',
     );
     const stored = await radicale.readCalendar(calendarUrl);
     expect(stored).toContain('SUMMARY:Beratung Anna Becker');
@@ -225,21 +233,17 @@ describe('agent with real mail and calendar servers', () => {
     });
   });
 
-  it('the offline agent books in German on Radicale and reads the day back', async () => {
+  it('the offline agent books in German on Radicale and lists the customer's own appointments', async () => {
     await start(false);
     await calendar();
     expect(await say('Ich möchte einen Termin am 3.12.2026 um 15 Uhr buchen')).toMatch(
-      /^Erledigt: der Termin am/,
+      /^Erledigt: dein Termin am/,
     );
-    expect(await radicale.readCalendar(calendarUrl)).toContain('SUMMARY:Termin mit Ada');
-    // The booking is on another day, so today's range (read from the server) holds none.
-    expect(await say('What appointments do I have on my calendar today?')).toBe(
-      'There are no appointments today.',
-    );
-    const reads = (await integrationEvents()).filter(
-      (event) => event.properties.action_type === 'read_calendar',
-    );
-    expect(reads).toHaveLength(1);
+    expect(await radicale.readCalendar(calendarUrl)).toContain('SUMMARY:Termin mit Anna Becker');
+    // Her own appointments, read back from the server.
+    expect(await say('What appointments do I have?')).toMatch(/^Your upcoming appointments:\n- /);
+    const used = (await integrationEvents()).filter((event) => event.name === 'integration_used_in_chat');
+    expect(used.map((event) => event.properties.success)).toEqual([true, true]);
     expect(model.requests).toHaveLength(0);
   });
 });
