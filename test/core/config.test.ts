@@ -38,12 +38,8 @@ describe('parseConfig', () => {
       egressAllow: [],
       shutdownDrainMs: 10_000,
       databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
-      ingestQueueLimit: 1_000,
       agentDailyTokens: 1_000_000,
       metrics: { token: undefined, port: undefined },
-      agentDailyTokens: 1_000_000,
-      databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
-      shutdownDrainMs: 10_000,
     });
   });
 
