@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
+import { TEST_EGRESS_ALLOW } from './egress.ts';
 import { ADMIN_TOKEN } from './gateway.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,6 +76,8 @@ export function crashTestEnvironment(options: {
     DATA_DIR: options.dataDir,
     SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
     SWITCHBOARD_SECRET_KEY: generateKeySpecification(),
+    // The tests' mail and calendar servers listen on loopback, as an operator's local server would.
+    SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     TELEGRAM_API_ROOT: options.telegramApiRoot,
     PUBLIC_URL: 'https://gateway.test',
     JOB_LEASE_MS: '1500',
