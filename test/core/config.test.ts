@@ -30,15 +30,15 @@ describe('parseConfig', () => {
       logLevel: 'info',
       workerConcurrency: 8,
       jobLeaseMs: 30_000,
+      shutdownDrainMs: 10_000,
+      databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
       retry: { baseMs: 1_000, maxMs: 300_000 },
       maxDeliveryAttempts: 8,
       analyticsRate: { perSecond: 1_000, burst: 5_000 },
       llm: { baseUrl: undefined, apiKey: undefined, model: 'gpt-4o-mini', timeoutMs: 20_000 },
       ingestQueueLimit: 1_000,
-      egressAllow: [],
-      shutdownDrainMs: 10_000,
-      databaseTimeouts: { connectMs: 10_000, statementMs: 30_000 },
       agentDailyTokens: 1_000_000,
+      egressAllow: [],
       metrics: { token: undefined, port: undefined },
     });
   });

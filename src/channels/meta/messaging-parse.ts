@@ -33,7 +33,7 @@ const MEDIA_TYPES: Record<string, MediaType> = {
 /**
  * Reads a Messenger or Instagram webhook (`entry[].messaging[]`) into events: messages (text,
  * attachments, quick replies), postbacks (buttons, ice breakers, Get Started) as interactive
- * messages, edits, and delivery and read receipts of our messages. Echoes of our own sends
+ * messages, edits, unsent messages, and delivery and read receipts of our messages. Echoes of our own sends
  * are dropped, so a reply never answers itself. A malformed item is skipped while the rest
  * of the batch is kept; throws AppError('MALFORMED_PAYLOAD') when the body is not this
  * channel's webhook or nothing in it is usable.
@@ -64,8 +64,9 @@ function eventsOf(event: MessagingEvent, accountId: string): InboundEvent[] {
   const sender = { externalId: event.sender.id };
   const at = new Date(event.timestamp);
   if (event.message !== undefined) {
-    // A message the customer unsent leaves nothing to answer.
-    if (event.message.is_deleted === true) return [];
+    // The customer unsent the message: nothing to answer, and its stored copy must go.
+    if (event.message.is_deleted === true)
+      return [{ type: 'unsend', providerMessageId: event.message.mid, chatId, sender, at }];
     const content = messageContent(event.message);
     return [
       { type: 'message', providerMessageId: event.message.mid, chatId, sender, sentAt: at, ...content },
