@@ -119,9 +119,9 @@ describe('crash recovery', () => {
     } finally {
       await model.close();
     }
-  }, 120_000);
+  }, 180_000);
 
-  it('answers once when killed while Telegram is answering 500', { timeout: 120_000 }, async () => {
+  it('answers once when killed while Telegram is answering 500', { timeout: 180_000 }, async () => {
     const first = await start();
     const { slug, secret } = await provision(first);
     telegram.fail('sendMessage', [{ status: 500, delayMs: 10_000 }]);
@@ -189,7 +189,7 @@ describe('crash recovery', () => {
       const workers = new Set(jobs.map((job) => job.lockedBy?.split(':')[1]));
       expect(workers).toEqual(new Set([String(first.child.pid), String(second.child.pid)]));
     },
-    120_000,
+    180_000,
   );
 
   it('hands unfinished work to another process at once when shut down with SIGTERM', async () => {
@@ -224,5 +224,5 @@ describe('crash recovery', () => {
     expect(Date.now() - restarted).toBeLessThan(30_000);
     await settled();
     expect(telegram.sent()).toHaveLength(1);
-  }, 120_000);
+  }, 180_000);
 });
