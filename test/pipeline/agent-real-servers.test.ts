@@ -233,7 +233,7 @@ describe('agent with real mail and calendar servers', () => {
     });
   });
 
-  it('the offline agent books in German on Radicale and lists the customer's own appointments', async () => {
+  it('the offline agent books in German on Radicale and lists her own appointments', async () => {
     await start(false);
     await calendar();
     expect(await say('Ich möchte einen Termin am 3.12.2026 um 15 Uhr buchen')).toMatch(
