@@ -28,6 +28,11 @@ import type { Store } from '../store/index.ts';
 import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
+import {
+  createRetentionHandler,
+  RETENTION_JOB,
+  startRetentionSchedule,
+} from './data-protection/retention.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import {
   DEFAULT_SERVER_TIMEOUTS,
@@ -38,16 +43,21 @@ import {
 } from './http-server.ts';
 import { prettyOnTerminal } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
+import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { homeRoute } from './routes/home.ts';
 import { serveMetrics } from './routes/metrics.ts';
+import { retentionRoutes } from './routes/retention.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -124,6 +134,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
   metrics.observeWebhooks(app);
 
@@ -180,7 +191,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       logger: app.log,
       clock,
       dailyTokenLimit: config.agentDailyTokens,
-      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
+      onUsage: metrics.countTokens(dependencies.onTokenUsage),
       timeoutMs: config.llm.timeoutMs,
       egress,
     });
@@ -235,9 +246,17 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
+        [RETENTION_JOB]: createRetentionHandler({ db, clock }),
       },
     });
   }
+  const stopRetention = worker
+    ? startRetentionSchedule({
+        db,
+        clock,
+        onError: (error) => app.log.error({ err: error }, 'retention not queued'),
+      })
+    : undefined;
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
 
@@ -253,7 +272,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     admin.addHook('onRequest', async (request) => {
       request.caller = await authenticator.authenticate(request);
     });
-    await admin.register(tenantRoutes, { db });
+    await admin.register(tenantRoutes, { store });
+    await admin.register(tokenRoutes, { db, clock });
+    await admin.register(auditLogRoutes, { db });
+    await admin.register(contactRoutes, { store });
+    await admin.register(retentionRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
@@ -273,6 +296,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
+    stopRetention?.();
     await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
