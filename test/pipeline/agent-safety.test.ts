@@ -292,13 +292,11 @@ describe('flood control per contact', () => {
     expect(await store.db.message.count({ where: { direction: 'inbound' } })).toBe(5);
     expect(model.requests).toHaveLength(1);
     const users = model.requests[0]!.body.messages.filter((message) => message.role === 'user');
-    expect(users.map((message) => message.content)).toEqual([
-      'part 1',
-      'part 2',
-      'part 3',
-      'part 4',
-      'part 5',
-    ]);
+    // Customer text reaches the model delimited as data; each part of the burst is there, in order.
+    expect(users).toHaveLength(5);
+    users.forEach((message, index) => {
+      expect(message.content).toContain(`part ${index + 1}`);
+    });
   });
 
   it('hands the conversation to staff past the replies per contact and hour', async () => {
