@@ -16,7 +16,10 @@ export interface GatewayProcess {
  * Starts `src/main.ts` as a separate process, the way `npm start` does, and resolves once
  * it is listening. Crash tests kill it with SIGKILL: nothing in the process gets to clean up.
  */
-export async function spawnGateway(environment: Record<string, string>): Promise<GatewayProcess> {
+export async function spawnGateway(
+  environment: Record<string, string>,
+  options: { startTimeoutMs?: number } = {},
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...environment },
@@ -25,7 +28,10 @@ export async function spawnGateway(environment: Record<string, string>): Promise
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start:\n${output}`)),
+      options.startTimeoutMs ?? 20_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
