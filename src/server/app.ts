@@ -43,6 +43,7 @@ import {
 } from './http-server.ts';
 import { prettyOnTerminal } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
@@ -133,6 +134,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   app.decorateRequest('caller', undefined);
   registerErrorHandling(app);
+  registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
   metrics.observeWebhooks(app);
 
@@ -189,7 +191,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       logger: app.log,
       clock,
       dailyTokenLimit: config.agentDailyTokens,
-      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
+      onUsage: metrics.countTokens(dependencies.onTokenUsage),
       timeoutMs: config.llm.timeoutMs,
       egress,
     });

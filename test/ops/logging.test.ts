@@ -63,7 +63,7 @@ async function startAndStop(terminal: boolean): Promise<{ output: string; home: 
       child.stderr!.on('data', collect);
       child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output}`)));
     });
-    const home = await fetch(`${url}/`, { redirect: 'manual' });
+    const home = await fetch(`${url}/`);
     return { output: output.replace(ansiColour, ''), home };
   } finally {
     // The whole group: `script` and the gateway under it.
@@ -91,7 +91,7 @@ describe('logs and the front door', () => {
     expect(output).not.toMatch(/^\{"level"/m);
   });
 
-  it('prints one JSON object per line into a pipe, and GET / sends a visitor to /docs', async () => {
+  it('prints one JSON object per line into a pipe, and GET / tells a visitor where to go', async () => {
     const { output, home } = await startAndStop(false);
     const lines = output
       .split('\n')
@@ -101,7 +101,11 @@ describe('logs and the front door', () => {
       expect.objectContaining({ level: 30, msg: expect.stringMatching(/^Server listening at /) }),
     );
     expect(output).not.toMatch(/\] INFO: /);
-    expect(home.status).toBe(302);
-    expect(home.headers.get('location')).toBe('/docs');
+    expect(home.status).toBe(200);
+    expect(await home.json()).toMatchObject({
+      service: 'switchboard',
+      message: expect.stringContaining('README'),
+      links: { health: '/healthz' },
+    });
   });
 });

@@ -22,6 +22,7 @@ import {
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 import { DOVECOT_PASSWORD, DOVECOT_USER, type DovecotServer, startDovecot } from '../support/dovecot.ts';
+import { TEST_EGRESS_ALLOW } from '../support/egress.ts';
 import { ADMIN_TOKEN, eventually, queueSettled, textUpdate } from '../support/gateway.ts';
 import {
   acceptedAfterData,
@@ -90,6 +91,8 @@ describe('tool side effects across a crash', () => {
       OPENAI_API_KEY: FAKE_OPENAI_KEY,
       OPENAI_MODEL: 'fake-model',
       OPENAI_TIMEOUT_MS: '5000',
+      // Dovecot, Radicale, the SMTP server and the proxies are on loopback.
+      SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     };
   });
 
@@ -204,7 +207,7 @@ describe('tool side effects across a crash', () => {
         password: DOVECOT_PASSWORD,
         smtp_host: proxy.host,
         smtp_port: String(proxy.port),
-        smtp_tls: 'false',
+        smtp_tls: 'none',
         smtp_user: FAKE_SMTP_USER,
         smtp_password: FAKE_SMTP_PASSWORD,
         from_address: 'shop@example.com',

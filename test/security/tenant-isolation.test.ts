@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPendingAction } from '../../src/agent/pending-actions.ts';
 import { recordTurnUsage } from '../../src/agent/token-usage.ts';
@@ -12,6 +12,7 @@ import {
 } from '../api/gateway-world.ts';
 import { FAKE_BOT_TOKEN } from '../fakes/telegram-api.ts';
 import { ADMIN_TOKEN, textUpdate } from '../support/gateway.ts';
+import { registeredRoutes } from '../support/routes.ts';
 
 /** Two tenants with a bot each and conversations of their own; B is the one trying to reach A. */
 interface Scene {
@@ -410,27 +411,6 @@ function analyticsRoutes(): TenantRoute[] {
 const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants', 'DELETE /admin/tenants/:slug'];
 
 const routeName = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
-
-/**
- * Every registered route as "METHOD /path", read from Fastify's route tree. Nested lines
- * continue their parent's path; HEAD routes are the automatic twins of GET routes.
- */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const prefixes: string[] = [];
-  const routes: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    const path = `${prefixes[depth - 1] ?? ''}${match[2]}`;
-    prefixes.length = depth;
-    prefixes[depth] = path;
-    for (const method of (match[3] ?? '').split(', ')) {
-      if (method !== '' && method !== 'HEAD') routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 /** What B must never change: A's connector row, conversations, messages, audit trail and analytics. */
 async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {

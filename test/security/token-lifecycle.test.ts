@@ -158,7 +158,7 @@ describe('API token lifecycle', () => {
         WORKER_CONCURRENCY: '0',
       },
       // A loaded machine can take longer than the default to load tsx and the app.
-      { startTimeoutMs: 90_000 },
+      90_000,
     );
     processes.push(other);
     const status = async () =>

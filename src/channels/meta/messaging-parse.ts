@@ -1,4 +1,5 @@
 import type { InboundEvent, MessageKind, MessagePart } from '../../normalizer/types.ts';
+import type { WebhookRequest } from '../types.ts';
 import {
   type MessagingAttachment,
   type MessagingEvent,
@@ -37,9 +38,13 @@ const MEDIA_TYPES: Record<string, MediaType> = {
  * of the batch is kept; throws AppError('MALFORMED_PAYLOAD') when the body is not this
  * channel's webhook or nothing in it is usable.
  */
-export function parseMessagingWebhook(rawBody: Buffer, channel: MessagingChannel): InboundEvent[] {
+export function parseMessagingWebhook(
+  rawBody: Buffer,
+  channel: MessagingChannel,
+  onSkipped?: WebhookRequest['onSkipped'],
+): InboundEvent[] {
   const entries = readMetaEntries(rawBody, channel.object, channel.channelName);
-  const reader = createBatchReader(channel.channelName);
+  const reader = createBatchReader(channel.channelName, onSkipped);
   const events: InboundEvent[] = [];
   for (const [entryIndex, rawEntry] of entries.entries()) {
     const entry = reader.read(messagingEntrySchema, rawEntry, `entry[${entryIndex}]`);
