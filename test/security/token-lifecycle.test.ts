@@ -144,18 +144,22 @@ describe('API token lifecycle', () => {
     );
   });
 
-  it('is refused by a second process within 2 s of being revoked', async () => {
+  it('is refused by a second process within 2 s of being revoked', { timeout: 150_000 }, async () => {
     const tenant = await world.connectedTenant('bakery');
     const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-tokens-'));
     folders.push(dataDir);
-    const other = await spawnGateway({
-      ...crashTestEnvironment({
-        databaseUrl: world.store.url,
-        dataDir,
-        telegramApiRoot: world.telegram.apiRoot,
-      }),
-      WORKER_CONCURRENCY: '0',
-    });
+    const other = await spawnGateway(
+      {
+        ...crashTestEnvironment({
+          databaseUrl: world.store.url,
+          dataDir,
+          telegramApiRoot: world.telegram.apiRoot,
+        }),
+        WORKER_CONCURRENCY: '0',
+      },
+      // A loaded machine can take longer than the default to load tsx and the app.
+      90_000,
+    );
     processes.push(other);
     const status = async () =>
       (await fetch(`${other.url}/admin/tokens`, { headers: { authorization: `Bearer ${tenant.apiToken}` } }))
