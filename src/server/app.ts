@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
@@ -27,14 +28,23 @@ import type { Store } from '../store/index.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { createEventBus, type EventBus } from './events.ts';
+import { createLoginLimiter } from './login-limiter.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
+import { conversationActionRoutes } from './routes/conversation-actions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { eventStreamRoutes } from './routes/events-stream.ts';
+import { staffAuthRoutes } from './routes/staff-auth.ts';
+import { staffUserRoutes } from './routes/staff-users.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { createSessionAuthenticator } from './session-auth.ts';
+import { webUiRoutes } from './web-ui.ts';
+import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -49,6 +59,8 @@ export interface AppDependencies {
   logger?: boolean | { level: string };
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** The built web UI's folder; default `web/dist` in the repository. */
+  webRoot?: string;
 }
 
 declare module 'fastify' {
@@ -57,6 +69,8 @@ declare module 'fastify' {
     worker: Worker | undefined;
     /** This process's analytics tracker. */
     analytics: Tracker;
+    /** The live event stream's bus: publish workspace events (e.g. pending actions) here. */
+    events: EventBus;
   }
 }
 
@@ -98,6 +112,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
+  app.decorateRequest('staff', undefined);
+  await app.register(fastifyCookie);
+  const events = await createEventBus(store);
+  const live = workspaceEvents(events);
   registerErrorHandling(app);
 
   const registry = buildConnectorRegistry(environment);
@@ -127,7 +145,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     tracker: analytics.tracker,
     clock,
     tools: [
-      createRequestHumanTool({ db, notifyStaff: notifier.conversationNeedsHuman }),
+      createRequestHumanTool({ db, notifyStaff: live.needsHuman(notifier.conversationNeedsHuman) }),
       ...Object.values(integrations).flatMap((integration) => integration.tools),
       ...(dependencies.tools ?? []),
     ],
@@ -144,12 +162,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           ? { apiKey: config.llm.apiKey ?? 'none', baseUrl: config.llm.baseUrl, model: config.llm.model }
           : undefined,
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
-      notifyStaff: notifier.conversationNeedsHuman,
+      notifyStaff: live.needsHuman(notifier.conversationNeedsHuman),
       logger: app.log,
       timeoutMs: config.llm.timeoutMs,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
+  const sessions = createSessionAuthenticator({ db, clock });
   const tenants = new Map<string, { id: string; expiresAt: number }>();
   const tenantBySlug = async (slug: string) => {
     const cached = tenants.get(slug);
@@ -166,12 +185,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: analytics.onOutcome,
+    onOutcome: live.onOutcome(analytics.onOutcome),
     onDeadLettered: notifier.replyDeadLettered,
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({ db, onStored: analytics.withReceivedEvents(enqueueResponses(clock)) });
+  const ingestor = createIngestor({
+    db,
+    onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
+  });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -198,6 +220,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   }
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
+  app.decorate('events', events);
 
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
@@ -208,14 +231,28 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     // The admin API speaks JSON only; Fastify's default text/plain parser would let a plain-text body through.
     admin.removeContentTypeParser('text/plain');
     admin.addHook('onRequest', async (request) => {
-      request.caller = await authenticator.authenticate(request);
+      request.caller = sessions.applies(request)
+        ? await sessions.authenticate(request)
+        : await authenticator.authenticate(request);
     });
     await admin.register(tenantRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
+    await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
+    await admin.register(conversationActionRoutes, {
+      db,
+      clock,
+      events,
+      channels,
+      maxDeliveryAttempts: config.maxDeliveryAttempts,
+      onReplyRecorded: wakeWorker,
+    });
+    await admin.register(eventStreamRoutes, { events });
   });
+  await app.register(staffAuthRoutes, { db, clock, limiter: createLoginLimiter(clock) });
+  await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
@@ -231,6 +268,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await events.close();
   });
   return app;
 }
