@@ -38,6 +38,8 @@ export interface TestGatewayOptions {
   /** Extra agent tools (a test's own), beside the built-in ones. */
   tools?: Tool[];
   keyRing?: KeyRing;
+  /** The built web UI to serve at `/` (browser tests). */
+  webRoot?: string;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
@@ -60,6 +62,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     logger: false,
     pollMs: 25,
     ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   });
   await ensureAdminToken(options.store.db, ADMIN_TOKEN);
 
