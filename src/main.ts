@@ -4,13 +4,20 @@ import { buildApp } from './server/app.ts';
 import { ensureAdminToken } from './server/auth.ts';
 import { openStore } from './store/index.ts';
 
+/** How long past the drain time shutdown may take to release leases and close the database. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 /**
  * The entry point: configuration, database (migrated on open), key ring, admin token,
  * then the HTTP server and this process's worker. SIGINT/SIGTERM drain before exit.
  */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    postgresqlTimeouts: config.databaseTimeouts,
+  });
   const { keyRing, generatedFile } = await loadKeyRing({
     specification: config.secretKey,
     dataDir: config.dataDir,
@@ -39,7 +46,11 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: draining in-flight work');
+    app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down: draining in-flight work');
+    // Closing stops claiming jobs, lets running ones finish for SHUTDOWN_DRAIN_MS, then releases
+    // the leases of the rest to other processes. Should closing itself hang (a database that
+    // stopped answering), the process still exits; its leases then expire as after a crash.
+    setTimeout(() => process.exit(1), config.shutdownDrainMs + SHUTDOWN_GRACE_MS).unref();
     await app.close();
     await store.close();
     process.exit(0);

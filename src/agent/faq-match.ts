@@ -2,6 +2,12 @@ import type { AgentSettings } from './settings.ts';
 
 type FaqEntry = AgentSettings['faq'][number];
 
+/**
+ * Characters of a message the matcher reads. A question is asked in its first lines; the
+ * cost grows with words times entries, so a 64 KiB message must not be read whole.
+ */
+export const MAX_MATCHED_TEXT = 2048;
+
 // Words that say nothing about what is asked; matching on them would pair any two questions.
 const stopWords = new Set(
   `a an the is are am was be do does did you your we our i me my it its to of in on at for and or
@@ -49,7 +55,7 @@ function withinOneEdit(short: string, long: string): boolean {
  * scoring entry wins; none when nothing overlaps enough.
  */
 export function matchFaq(text: string, entries: readonly FaqEntry[]): FaqEntry | undefined {
-  const asked = words(text);
+  const asked = [...new Set(words(text.slice(0, MAX_MATCHED_TEXT)))];
   if (asked.length === 0) return undefined;
   let best: { entry: FaqEntry; score: number } | undefined;
   for (const entry of entries) {

@@ -9,7 +9,8 @@ import { buildChatContext } from './context.ts';
 import { modelUnavailableReply, replyLanguage } from './offline-agent.ts';
 import { buildSystemPrompt } from './prompt.ts';
 import { defaultAgentSettings } from './settings.ts';
-import type { TurnTools } from './tool-registry.ts';
+import type { TokenCount } from './token-usage.ts';
+import type { CallPosition, TurnTools } from './tool-registry.ts';
 import type { Agent, AgentInput, AgentReply } from './types.ts';
 
 /** Where the model is and which one: a tenant's `llm` connector or the process default. */
@@ -37,11 +38,18 @@ export interface LlmAgentOptions {
   onFailure(input: AgentInput): Promise<void>;
   /** For tests and self-signed servers; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /** Called after every completion with the tokens the server reported for it. */
+  onUsage?(usage: TokenCount): void;
 }
 
 /** The model failed in a way the SDK does not throw for: an empty answer. */
 class EmptyAnswer extends Error {
   override readonly name = 'EmptyAnswer';
+}
+
+/** The turn's wall-clock budget ran out. */
+class TurnTimedOut extends Error {
+  override readonly name = 'TurnTimedOut';
 }
 
 function toChatTools(tools: TurnTools | undefined): ChatCompletionTool[] {
@@ -55,6 +63,7 @@ function toChatTools(tools: TurnTools | undefined): ChatCompletionTool[] {
 async function runCall(
   tools: TurnTools | undefined,
   call: ChatCompletionMessageFunctionToolCall,
+  at: CallPosition,
 ): Promise<string> {
   if (!tools) return 'error: no tools are available';
   let input: unknown;
@@ -62,17 +71,18 @@ async function runCall(
     input = JSON.parse(call.function.arguments || '{}');
   } catch {
     // Recorded like any invalid arguments (a string never fits an object schema), then explained.
-    await tools.run(call.function.name, call.function.arguments);
+    await tools.run(call.function.name, call.function.arguments, at);
     return 'error: the arguments were not valid JSON; send a JSON object';
   }
-  return (await tools.run(call.function.name, input)).content;
+  return (await tools.run(call.function.name, input, at)).content;
 }
 
 /**
  * The agent on an OpenAI-compatible Chat Completions endpoint with tools. The model may
  * call tools for up to `maxToolRounds` rounds; then it must answer in text. Every request
- * has its own timeout and a bounded number of retries. When the model cannot answer
- * (errors, timeouts, an empty answer) the customer gets one short honest reply in their
+ * has its own timeout, a bounded number of retries and `max_tokens`; the whole turn has a
+ * wall-clock budget (`turnTimeoutSeconds`). When the model cannot answer (errors, timeouts,
+ * an empty answer, the turn's time spent) the customer gets one short honest reply in their
  * language and the conversation goes to staff; the failure is logged without content.
  */
 export function createLlmAgent(options: LlmAgentOptions): Agent {
@@ -96,14 +106,27 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     });
     const messages: ChatCompletionMessageParam[] = buildChatContext(system, input.transcript, contextTokens);
     const tools = toChatTools(input.tools);
+    const deadline = AbortSignal.timeout(settings.turnTimeoutSeconds * 1_000);
+    const model = settings.model ?? connection.model;
     for (let round = 0; ; round += 1) {
       const lastRound = round >= settings.maxToolRounds;
-      const completion = await client.chat.completions.create({
-        model: settings.model ?? connection.model,
-        temperature: settings.temperature,
-        messages,
-        ...(tools.length > 0 ? { tools, tool_choice: lastRound ? 'none' : 'auto' } : {}),
-      });
+      const completion = await client.chat.completions.create(
+        {
+          model,
+          temperature: settings.temperature,
+          max_tokens: settings.maxTokens,
+          messages,
+          ...(tools.length > 0 ? { tools, tool_choice: lastRound ? 'none' : 'auto' } : {}),
+        },
+        { signal: deadline },
+      );
+      if (completion.usage) {
+        options.onUsage?.({
+          model,
+          promptTokens: completion.usage.prompt_tokens,
+          completionTokens: completion.usage.completion_tokens,
+        });
+      }
       const message = completion.choices[0]?.message;
       const calls = (message?.tool_calls ?? []).filter(
         (call): call is ChatCompletionMessageFunctionToolCall => call.type === 'function',
@@ -114,8 +137,10 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
         return text;
       }
       messages.push({ role: 'assistant', content: message?.content ?? null, tool_calls: calls });
-      for (const call of calls) {
-        messages.push({ role: 'tool', tool_call_id: call.id, content: await runCall(input.tools, call) });
+      for (const [index, call] of calls.entries()) {
+        if (deadline.aborted) throw new TurnTimedOut('the turn ran out of time between tool calls');
+        const content = await runCall(input.tools, call, { round, index });
+        messages.push({ role: 'tool', tool_call_id: call.id, content });
       }
     }
   }

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import type { ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+import { classifyConnectionFailure, connectionFailureText } from '../core/connection-failure.ts';
+import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
 import type { Integration } from '../integrations/types.ts';
 import type { ModelConnection } from './llm-agent.ts';
 
@@ -52,26 +53,47 @@ export function connectionOf(values: ConnectorValues): ModelConnection | undefin
 }
 
 /**
+ * A failed model listing as a classified reason: how the connection failed, or what kind of
+ * answer came back. Never the status or text of the answer itself, so the test does not
+ * tell what runs behind an address.
+ */
+function failure(error: unknown, signal: AbortSignal): ConnectionCheck {
+  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError)
+    return { ok: false, detail: 'the server refused the API key' };
+  if (error instanceof OpenAI.RateLimitError) return { ok: false, detail: 'the server limits requests' };
+  if (error instanceof OpenAI.APIError && error.status) {
+    return { ok: false, detail: 'the server did not answer as an OpenAI-compatible API: check the base URL' };
+  }
+  const connection =
+    signal.aborted || error instanceof OpenAI.APIConnectionTimeoutError
+      ? 'timed_out'
+      : (classifyConnectionFailure(error) ?? 'connection_failed');
+  return { ok: false, detail: `the server could not be reached: ${connectionFailureText[connection]}` };
+}
+
+/**
  * The `llm` connector: not a tool integration (it has no tools) but configured and tested in
- * the same hub. Its test lists the server's models, which needs a valid key and no tokens.
+ * the same hub. Its test lists the server's models through the egress guard, which needs a
+ * valid key and no tokens.
  */
 export const llmIntegration: Integration = {
   id: 'llm',
   connector: definition,
   tools: [],
-  async test(values, signal) {
+  async test(values, signal, egress) {
     const connection = connectionOf(values);
     if (!connection) return { ok: false, detail: 'API key and model are required' };
-    const client = new OpenAI({ apiKey: connection.apiKey, baseURL: connection.baseUrl, maxRetries: 0 });
+    const client = new OpenAI({
+      apiKey: connection.apiKey,
+      baseURL: connection.baseUrl,
+      maxRetries: 0,
+      fetch: egress.fetch,
+    });
     try {
       await client.models.list({ signal });
       return { ok: true, detail: `the server answered; model ${connection.model} is configured` };
     } catch (error) {
-      if (error instanceof OpenAI.AuthenticationError)
-        return { ok: false, detail: 'the server refused the API key' };
-      if (error instanceof OpenAI.APIError && error.status)
-        return { ok: false, detail: `the server answered with HTTP ${error.status}` };
-      return { ok: false, detail: 'the server could not be reached' };
+      return failure(error, signal);
     }
   },
 };

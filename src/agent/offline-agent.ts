@@ -35,6 +35,12 @@ const tomorrowPattern = /\b(tomorrow|morgen)\b/i;
 
 const EVENT_MINUTES = 60;
 
+/**
+ * Characters of the latest message the offline agent reads. What it looks for (a request,
+ * a date) is in the first lines, and chrono-node took about a second on 64 KiB of `<`.
+ */
+const MAX_CLASSIFIED_TEXT = 2048;
+
 /** A date with a time of day in the text, German or English, on or after `now`. */
 function parseDateTime(text: string, now: Date): { start: Date; end: Date } | undefined {
   for (const parser of [chrono.de, chrono.en]) {
@@ -50,8 +56,8 @@ function parseDateTime(text: string, now: Date): { start: Date; end: Date } | un
 
 function classify(input: AgentInput, now: Date): Intent {
   const latest = input.transcript.at(-1);
-  const text = latest?.text;
-  if (!text) return { kind: latest && latest.kind !== 'text' ? 'media' : 'other' };
+  if (!latest?.text) return { kind: latest && latest.kind !== 'text' ? 'media' : 'other' };
+  const text = latest.text.slice(0, MAX_CLASSIFIED_TEXT);
   if (humanPattern.test(text)) return { kind: 'human' };
   if (bookPattern.test(text)) {
     const when = parseDateTime(text, now);

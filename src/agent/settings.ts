@@ -7,21 +7,51 @@ export const faqEntrySchema = z.strictObject({
   answer: z.string().trim().min(1).max(2_000),
 });
 
+const toolNames = z.array(z.string().regex(/^[a-z][a-z_]{0,39}$/)).max(50);
+
+/** Customer-scoped tools only; staff tools (the business inbox, its calendar) are opt-in. */
+const defaultEnabledTools = [
+  'request_human',
+  'read_emails',
+  'send_email',
+  'find_free_slots',
+  'book_appointment',
+  'list_my_appointments',
+  'cancel_my_appointment',
+] as const;
+
 /** A tenant's agent settings as `PUT /admin/agent` accepts them; every field has a default. */
 export const agentSettingsSchema = z.strictObject({
   systemPrompt: z.string().max(8_000).default(''),
   faq: z.array(faqEntrySchema).max(200).default([]),
   /** `auto` answers in the customer's language. */
   language: z.enum(['auto', 'de', 'en']).default('auto'),
-  /** Tool names the agent may call; a tool still needs its connector configured. */
-  enabledTools: z
-    .array(z.string().regex(/^[a-z][a-z_]{0,39}$/))
-    .max(50)
-    .default(['read_emails', 'send_email', 'read_calendar', 'create_event', 'request_human']),
+  /**
+   * Tool names the agent may call; a tool still needs its connector configured, and a
+   * customer conversation is offered only customer-scoped tools. The default enables no
+   * staff tool: a tenant turns on what it wants the agent to do.
+   */
+  enabledTools: toolNames.default([...defaultEnabledTools]),
+  /** Tools whose calls wait for a person: each becomes a pending action (`/admin/actions`). */
+  approvalRequired: toolNames.default([]),
   /** Overrides the model of the `llm` connector or OPENAI_MODEL. */
   model: z.string().trim().min(1).max(200).nullable().default(null),
   temperature: z.number().min(0).max(2).default(0.3),
+  /** Per turn: model requests that may ask for tools, then the model must answer in text. */
   maxToolRounds: z.int().min(0).max(10).default(4),
+  /** Per turn: tool calls over all rounds; further calls are refused (the model is told). */
+  maxToolCalls: z.int().min(0).max(50).default(8),
+  /** Per model request: `max_tokens`, the longest answer the model may write. */
+  maxTokens: z.int().min(16).max(16_000).default(1_000),
+  /** Per turn: wall-clock seconds for all model requests and tools together. */
+  turnTimeoutSeconds: z.int().min(5).max(300).default(60),
+  /** Per contact: agent replies within an hour; past it the conversation goes to staff. */
+  maxRepliesPerContactHour: z.int().min(1).max(1_000).default(30),
+  /**
+   * Per tenant: model tokens (prompt and completion) per UTC day; null takes the gateway's
+   * AGENT_DAILY_TOKENS. When spent, the offline agent answers and staff are told once.
+   */
+  dailyTokenLimit: z.int().min(0).max(100_000_000).nullable().default(null),
 });
 
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;

@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EventProperties, TrackedEvent } from '../analytics/catalog.ts';
 import type { Tracker } from '../analytics/tracker.ts';
 import type { Clock } from '../core/clock.ts';
+import { NETWORK_ERROR_CODES } from '../core/connection-failure.ts';
 import type { ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import { type Tool, type ToolCaller, ToolError, type ToolErrorType } from '../integrations/types.ts';
 import type { Db } from '../store/index.ts';
+import { createPendingAction } from './pending-actions.ts';
+import { beginCall, finishCall, type StoredOutcome } from './tool-calls.ts';
 import type { ToolCallRecord } from './types.ts';
 
 /** A tool as the model is shown it: the JSON schema of its arguments, nothing to run. */
@@ -21,11 +26,21 @@ export interface ToolOutcome {
   record: ToolCallRecord;
 }
 
+/** Where a call sits in its turn: the model request (round) and its place in that request. */
+export interface CallPosition {
+  round: number;
+  index: number;
+}
+
 /** The tools one turn may call, bound to its tenant and conversation. */
 export interface TurnTools {
   available: ToolDescription[];
-  /** Validates, runs, records and tracks one call; never throws for the tool's failures. */
-  run(name: string, input: unknown): Promise<ToolOutcome>;
+  /**
+   * Validates, runs, records and tracks one call; never throws for the tool's failures.
+   * `at` makes the call's key (turn key, round, index); without it the call is the next of
+   * round 0, which suits an agent that makes one round of calls (the offline agent).
+   */
+  run(name: string, input: unknown, at?: CallPosition): Promise<ToolOutcome>;
   /** Every call of this turn so far, in order. */
   calls: ToolCallRecord[];
 }
@@ -38,14 +53,27 @@ export interface TurnScope {
   agentId: string;
   /** Who the turn acts for; a staff caller when left out. */
   caller?: ToolCaller;
-  /** Stable across re-runs of the job that runs this turn; call keys are derived from it. */
+  /**
+   * Stable across re-runs of the job that runs this turn; call keys are derived from it.
+   * Left out, the turn gets a random key: nothing to find again on a re-run.
+   */
   turnKey?: string;
+}
+
+/** What a turn may do with its tools beyond which ones are enabled. */
+export interface TurnLimits {
+  /** Tools whose calls become pending actions for a person to approve. */
+  approvalRequired?: readonly string[];
+  /** Calls the turn may make in all; later ones are refused and recorded as such. */
+  maxToolCalls?: number;
 }
 
 const staffCaller: ToolCaller = { kind: 'staff', contactId: null, emails: [], phones: [], verified: true };
 
 export interface ToolRegistryOptions {
   db: Db;
+  /** Handed to every tool run: the only way to a destination the tenant configured. */
+  egress: Egress;
   tracker: Pick<Tracker, 'trackInTransaction'>;
   clock: Clock;
   tools: Tool[];
@@ -60,22 +88,12 @@ export interface ToolRegistryOptions {
 export interface ToolRegistry {
   /** Every registered tool by name. */
   tools: ReadonlyMap<string, Tool>;
-  /** The enabled tools whose connector the tenant configured, ready to run for one turn. */
-  forTurn(scope: TurnScope, enabled: readonly string[]): Promise<TurnTools>;
+  /**
+   * The enabled tools whose connector the tenant configured and whose audience fits the
+   * caller (a customer gets customer-scoped tools only), ready to run for one turn.
+   */
+  forTurn(scope: TurnScope, enabled: readonly string[], limits?: TurnLimits): Promise<TurnTools>;
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
 
 /**
  * The `error_type` of a failure that is not a `ToolError`: a timeout or a socket that could
@@ -86,7 +104,7 @@ export function classifyToolFailure(error: unknown, timedOut: boolean): ToolErro
   if (timedOut) return 'network_error';
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'network_error';
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'network_error';
     if (cause.name === 'AbortError' || cause.name === 'TimeoutError') return 'network_error';
     cause = cause.cause;
   }
@@ -112,6 +130,9 @@ function describeIssues(error: z.ZodError): string {
 
 /** A call's record with the HTTP status of a failure, which only analytics keeps. */
 type FailedOrNot = ToolCallRecord & { httpStatus?: number | null };
+
+/** Failures of the turn's own making: recorded for staff, never integration usage in analytics. */
+const NOT_USAGE = new Set(['invalid_arguments', 'not_available', 'budget_exceeded']);
 
 class CallTimedOut extends Error {
   override readonly name = 'CallTimedOut';
@@ -147,10 +168,20 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
   const maxResultChars = options.maxResultChars ?? 4_000;
   const tools = new Map(list.map((tool) => [tool.name, tool]));
 
-  async function record(scope: TurnScope, tool: Tool | undefined, call: FailedOrNot): Promise<void> {
+  /**
+   * Stores the call in the transcript with its analytics events and, for a keyed call, its
+   * outcome: all in one transaction, so a re-run never finds the one without the other.
+   */
+  async function record(
+    scope: TurnScope,
+    tool: Tool | undefined,
+    call: FailedOrNot,
+    keyed?: { callKey: string; outcome: StoredOutcome },
+  ): Promise<void> {
     const events: TrackedEvent[] = [];
-    // Only integrations' tools are integration usage; the agent's own (request_human) are not.
-    if (tool?.connectorId && call.errorType !== 'invalid_arguments' && call.errorType !== 'not_available') {
+    // Only integrations' tools are integration usage; the agent's own (request_human) are
+    // not, and neither is a call that never ran or only waits for approval.
+    if (tool?.connectorId && !NOT_USAGE.has(call.errorType ?? '') && !call.pendingApproval) {
       const { tenantId } = scope;
       // The tool's declared names; the tracker checks them against the catalog's enums and
       // drops (and logs) an event whose names a tool got wrong, never the transcript row.
@@ -199,7 +230,12 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
         });
       }
     }
-    const summary = `${call.tool}: ${call.success ? 'success' : `failed (${call.errorType})`}, ${call.itemsProcessed} items, ${call.durationMs} ms`;
+    const result = call.pendingApproval
+      ? 'waiting for approval'
+      : call.success
+        ? 'success'
+        : `failed (${call.errorType})`;
+    const summary = `${call.tool}: ${result}, ${call.itemsProcessed} items, ${call.durationMs} ms`;
     const { httpStatus: _status, ...stored } = call;
     await db.$transaction(async (tx) => {
       await tx.message.create({
@@ -216,17 +252,23 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
         },
       });
       if (events.length > 0) await tracker.trackInTransaction(tx, events);
+      if (keyed) await finishCall(tx, { tenantId: scope.tenantId, callKey: keyed.callKey }, keyed.outcome);
     });
   }
 
   return {
     tools,
-    async forTurn(scope, enabled) {
+    async forTurn(scope, enabled, limits = {}) {
+      const caller = scope.caller ?? staffCaller;
+      const approvalRequired = new Set(limits.approvalRequired ?? []);
+      const maxToolCalls = limits.maxToolCalls ?? Number.POSITIVE_INFINITY;
       const configs = new Map<string, ConnectorValues>();
       const available: Tool[] = [];
       for (const name of enabled) {
         const tool = tools.get(name);
         if (!tool) continue;
+        // A customer never sees a staff tool, whatever the tenant enabled.
+        if (caller.kind === 'customer' && tool.audience !== 'customer') continue;
         if (tool.connectorId) {
           const config = await loadConfig(scope.tenantId, tool.connectorId);
           if (!config) continue;
@@ -235,22 +277,90 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
         available.push(tool);
       }
       const calls: ToolCallRecord[] = [];
+      // Without a stable key from the job the turn's calls are keyed to this turn alone.
+      const turnKey = scope.turnKey ?? `turn:${randomUUID()}`;
 
       async function finish(
         tool: Tool | undefined,
         call: FailedOrNot,
         content: string,
+        callKey?: string,
       ): Promise<ToolOutcome> {
-        await record(scope, tool, call);
         const { httpStatus: _status, ...kept } = call;
+        const outcome = { ok: call.success, content, record: kept };
+        await record(scope, tool, call, callKey ? { callKey, outcome } : undefined);
         calls.push(kept);
-        return { ok: call.success, content, record: kept };
+        return outcome;
+      }
+
+      /** Runs the tool itself, within its time limit; failures become a recorded outcome. */
+      async function execute(tool: Tool, input: unknown, callKey: string): Promise<ToolOutcome> {
+        const keyed = tool.sideEffect || approvalRequired.has(tool.name) ? callKey : undefined;
+        if (approvalRequired.has(tool.name)) {
+          await createPendingAction(db, {
+            tenantId: scope.tenantId,
+            conversationId: scope.conversationId,
+            callKey,
+            tool: tool.name,
+            input,
+          });
+          return finish(
+            tool,
+            { tool: tool.name, success: true, itemsProcessed: 0, durationMs: 0, pendingApproval: true },
+            'pending: a member of staff must approve this before it happens. Tell the customer that a person will confirm it; do not say it is done.',
+            keyed,
+          );
+        }
+        const started = performance.now();
+        const elapsed = () => Math.round(performance.now() - started);
+        try {
+          const result = await withTimeout(timeoutMs, (signal) =>
+            tool.run(input, {
+              tenantId: scope.tenantId,
+              conversationId: scope.conversationId,
+              caller,
+              idempotencyKey: callKey,
+              egress: options.egress,
+              config: tool.connectorId ? (configs.get(tool.connectorId) ?? {}) : {},
+              signal,
+              now: () => new Date(options.clock.now()),
+            }),
+          );
+          const content =
+            result.content.length > maxResultChars
+              ? `${result.content.slice(0, maxResultChars)}\n[cut: the result was longer]`
+              : result.content;
+          return finish(
+            tool,
+            { tool: tool.name, success: true, itemsProcessed: result.itemsProcessed, durationMs: elapsed() },
+            content,
+            keyed,
+          );
+        } catch (error) {
+          const errorType = classifyToolFailure(error, error instanceof CallTimedOut);
+          const httpStatus = error instanceof ToolError ? error.httpStatus : null;
+          return finish(
+            tool,
+            {
+              tool: tool.name,
+              success: false,
+              itemsProcessed: 0,
+              durationMs: elapsed(),
+              errorType,
+              httpStatus,
+            },
+            `error: the tool failed (${errorType})`,
+            keyed,
+          );
+        }
       }
 
       return {
         available: available.map(describeTool),
         calls,
-        async run(name, input) {
+        async run(name, input, at) {
+          const position = at ?? { round: 0, index: calls.length };
+          const callKey = `${turnKey}:${position.round}:${position.index}`;
           const tool = available.find((candidate) => candidate.name === name);
           const failed = { tool: name, success: false, itemsProcessed: 0, durationMs: 0 };
           if (!tool) {
@@ -258,6 +368,13 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
               undefined,
               { ...failed, errorType: 'not_available' },
               `error: there is no tool "${name}"`,
+            );
+          }
+          if (calls.length >= maxToolCalls) {
+            return finish(
+              tool,
+              { ...failed, errorType: 'budget_exceeded' },
+              'error: no more tool calls in this turn; answer with what you have',
             );
           }
           const parsed = tool.inputSchema.safeParse(input);
@@ -268,38 +385,20 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
               `error: invalid arguments: ${describeIssues(parsed.error)}`,
             );
           }
-          const started = performance.now();
-          const elapsed = () => Math.round(performance.now() - started);
-          try {
-            const result = await withTimeout(timeoutMs, (signal) =>
-              tool.run(parsed.data, {
-                tenantId: scope.tenantId,
-                conversationId: scope.conversationId,
-                caller: scope.caller ?? staffCaller,
-                idempotencyKey: `${scope.turnKey ?? scope.conversationId}:${calls.length}`,
-                config: tool.connectorId ? (configs.get(tool.connectorId) ?? {}) : {},
-                signal,
-                now: () => new Date(options.clock.now()),
-              }),
-            );
-            const content =
-              result.content.length > maxResultChars
-                ? `${result.content.slice(0, maxResultChars)}\n[cut: the result was longer]`
-                : result.content;
-            return finish(
-              tool,
-              { tool: name, success: true, itemsProcessed: result.itemsProcessed, durationMs: elapsed() },
-              content,
-            );
-          } catch (error) {
-            const errorType = classifyToolFailure(error, error instanceof CallTimedOut);
-            const httpStatus = error instanceof ToolError ? error.httpStatus : null;
-            return finish(
-              tool,
-              { ...failed, durationMs: elapsed(), errorType, httpStatus },
-              `error: the tool failed (${errorType})`,
-            );
+          if (tool.sideEffect || approvalRequired.has(tool.name)) {
+            const done = await beginCall(db, {
+              tenantId: scope.tenantId,
+              conversationId: scope.conversationId,
+              callKey,
+              tool: name,
+            });
+            if (done) {
+              // A re-run of a finished call: its outcome, not a second effect.
+              calls.push(done.record);
+              return done;
+            }
           }
+          return execute(tool, parsed.data, callKey);
         },
       };
     },

@@ -1,3 +1,4 @@
+import type { ToolCaller } from '../integrations/types.ts';
 import type { AgentSettings } from './settings.ts';
 import type { TurnTools } from './tool-registry.ts';
 
@@ -14,6 +15,10 @@ export interface AgentInput {
   settings?: AgentSettings;
   /** The tools this turn may call, already bound to tenant and conversation; none when left out. */
   tools?: TurnTools;
+  /** Who the turn acts for; tools are scoped to it. A staff caller when left out. */
+  caller?: ToolCaller;
+  /** Stable across re-runs of the job that runs this turn (tool-call keys, token usage). */
+  turnKey?: string;
 }
 
 export interface TranscriptEntry {
@@ -28,8 +33,13 @@ export interface ToolCallRecord {
   success: boolean;
   itemsProcessed: number;
   durationMs: number;
-  /** Why it failed: an `integration_error` type, or `invalid_arguments` / `not_available`. */
+  /**
+   * Why it failed: an `integration_error` type, or `invalid_arguments` / `not_available` /
+   * `budget_exceeded` (the turn's tool-call budget was spent).
+   */
   errorType?: string;
+  /** The call did not run: it waits as a pending action for a person's approval. */
+  pendingApproval?: true;
 }
 
 export interface AgentReply {

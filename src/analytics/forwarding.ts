@@ -3,6 +3,7 @@
 // connector hub as `analytics_forwarding`, which already stores secrets encrypted, masks them,
 // audits changes and offers a connection test; the durable outbox is the job queue (see
 // src/server/analytics-forward-job.ts).
+import { classifyConnectionFailure, connectionFailureText } from '../core/connection-failure.ts';
 import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
 import { AppError } from '../core/errors.ts';
 import type { EventName } from './catalog.ts';
@@ -158,16 +159,22 @@ async function post(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
+    const reason = classifyConnectionFailure(error) ?? 'connection_failed';
+    // A refused destination stays refused until staff change the URL or the operator the policy.
+    if (reason === 'egress_refused')
+      throw new AppError('PROVIDER_REJECTED', `the collector is ${connectionFailureText[reason]}`);
     throw new AppError(
       'NETWORK_ERROR',
-      timedOut ? `the collector did not answer within ${timeoutMs} ms` : 'the collector could not be reached',
+      reason === 'timed_out'
+        ? `the collector did not answer within ${timeoutMs} ms`
+        : `the collector could not be reached: ${connectionFailureText[reason]}`,
     );
   }
 }
 
 /**
- * Sends one event. Resolves on 2xx; throws a retryable AppError for 5xx, 429, timeouts and
+ * Sends one event with `fetchImplementation`, the egress guard's fetch in the gateway (the
+ * collector URL is the tenant's). Resolves on 2xx; throws a retryable AppError for 5xx, 429, timeouts and
  * network errors, and PROVIDER_REJECTED (not retried) for any other answer.
  */
 export async function sendToCollector(

@@ -61,6 +61,18 @@ export interface OutboundMessage {
   humanAgentTag?: boolean;
   /** Headers and subject for channels that thread (email): the conversation's earlier message ids. */
   thread?: { subject?: string; references: string[] };
+  /**
+   * The dispatcher's id of this piece, the same on every attempt. Channels whose provider
+   * stores metadata with a message (Postmark) send it along, so `findSent` can search for it.
+   */
+  deliveryId?: string;
+}
+
+/** An earlier attempt whose outcome is unknown: the process died after handing it to the provider. */
+export interface UnsettledSend {
+  message: OutboundMessage;
+  /** No send of this message can be older than this (when the reply was recorded). */
+  since: Date;
 }
 
 /**
@@ -123,10 +135,24 @@ export interface ChannelAdapter {
   handshake?(query: Record<string, string | undefined>, config: ConnectorValues): HandshakeResult;
   /** Fills generated fields (e.g. a webhook secret) before the configuration is stored. */
   prepareConfig?(values: ConnectorValues): ConnectorValues;
+  /**
+   * `verify` reads the headers only (a shared secret, no signature over the body), so the
+   * route runs it before reading the body: a caller without the secret never has its body
+   * buffered (Telegram's secret token, Postmark's basic auth).
+   */
+  verifiesHeadersOnly?: boolean;
   verify(request: WebhookRequest, config: ConnectorValues): VerifyResult;
   /** Throws AppError('MALFORMED_PAYLOAD') when the body is not what the provider sends. */
   parse(request: WebhookRequest, config: ConnectorValues): InboundEvent[];
   send(message: OutboundMessage, context: SendContext): Promise<SendResult>;
+  /**
+   * Asks the provider whether an earlier attempt of this message was accepted after all:
+   * its provider message id, or undefined when the provider has no such message. Throws an
+   * AppError when the provider cannot be asked. Channels whose provider offers a lookup
+   * (Twilio's message list, Postmark's outbound search) have it; without it the dispatcher
+   * sends again, and a message that was accepted can arrive twice.
+   */
+  findSent?(send: UnsettledSend, context: SendContext): Promise<string | undefined>;
   /**
    * A reply the channel's rules prescribe for an inbound message, given instead of the
    * agent's (SMS HELP answers the tenant's help text); null when the rules say the message

@@ -1,6 +1,7 @@
 import { channels } from '../channels/registry.ts';
 import type { ChannelAdapter, ProviderEnvironment } from '../channels/types.ts';
 import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Integration } from '../integrations/types.ts';
 import { retiredConnectors } from './retired.ts';
@@ -64,21 +65,27 @@ function fromChannel(adapter: ChannelAdapter, environment: ProviderEnvironment):
 /** How long a tool integration's connection test may take. */
 const INTEGRATION_TEST_MS = 15_000;
 
-/** A tool integration (IMAP, CalDAV, an LLM) as a hub connector: its test gets the decrypted values. */
-export function fromIntegration(integration: Integration): HubConnector {
+/**
+ * A tool integration (IMAP, CalDAV, an LLM) as a hub connector: its test gets the decrypted
+ * values and connects through the egress guard.
+ */
+export function fromIntegration(integration: Integration, egress: Egress): HubConnector {
   return {
     definition: integration.connector,
-    test: (values) => integration.test(values, AbortSignal.timeout(INTEGRATION_TEST_MS)),
+    test: (values) => integration.test(values, AbortSignal.timeout(INTEGRATION_TEST_MS), egress),
   };
 }
 
 /** Every connector in the hub, by id. */
-export function buildConnectorRegistry(environment: ProviderEnvironment): Map<string, HubConnector> {
+export function buildConnectorRegistry(
+  environment: ProviderEnvironment,
+  egress: Egress,
+): Map<string, HubConnector> {
   return new Map([
     ...Object.values(channels).map((adapter) => [adapter.id, fromChannel(adapter, environment)] as const),
     ...retiredConnectors.map((connector) => [connector.definition.id, connector] as const),
     ...Object.values(integrations).map(
-      (integration) => [integration.id, fromIntegration(integration)] as const,
+      (integration) => [integration.id, fromIntegration(integration, egress)] as const,
     ),
   ]);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type EgressRule, parseEgressAllow } from './egress-policy.ts';
 
 const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
@@ -32,6 +33,9 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   MAX_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
@@ -43,6 +47,23 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
+  // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
+  AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
+  SWITCHBOARD_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseEgressAllow(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -65,6 +86,10 @@ export interface Config {
   workerConcurrency: number;
   /** How long a claimed job stays claimed without renewal: the time a crashed worker's jobs wait. */
   jobLeaseMs: number;
+  /** At shutdown, how long running jobs may finish before their leases are released to other processes. */
+  shutdownDrainMs: number;
+  /** PostgreSQL: how long to wait for a connection, and for one statement. */
+  databaseTimeouts: { connectMs: number; statementMs: number };
   /** Retry delays grow exponentially from the base up to the maximum, with jitter. */
   retry: { baseMs: number; maxMs: number };
   /** Attempts before a reply is dead-lettered. */
@@ -73,6 +98,14 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** Webhook deliveries one process holds while they wait to be stored; more are answered 503. */
+  ingestQueueLimit: number;
+  /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
+  agentDailyTokens: number;
+  /** Internal addresses that tenant-configured destinations may reach anyway (SWITCHBOARD_EGRESS_ALLOW). */
+  egressAllow: EgressRule[];
+  /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +140,11 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     logLevel: values.LOG_LEVEL,
     workerConcurrency: values.WORKER_CONCURRENCY,
     jobLeaseMs: values.JOB_LEASE_MS,
+    shutdownDrainMs: values.SHUTDOWN_DRAIN_MS,
+    databaseTimeouts: {
+      connectMs: values.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     retry: { baseMs: values.RETRY_BASE_MS, maxMs: values.RETRY_MAX_MS },
     maxDeliveryAttempts: values.MAX_DELIVERY_ATTEMPTS,
     analyticsRate: { perSecond: values.ANALYTICS_RATE_PER_SECOND, burst: values.ANALYTICS_RATE_BURST },
@@ -116,5 +154,9 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
+    agentDailyTokens: values.AGENT_DAILY_TOKENS,
+    egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
   };
 }

@@ -28,6 +28,11 @@ export const errorCatalogue = {
   NETWORK_ERROR: { status: 502, retryable: true },
   DELIVERY_FAILED: { status: 502, retryable: false },
   SHUTTING_DOWN: { status: 503, retryable: true },
+  OVERLOADED: { status: 503, retryable: true },
+  // A fault that is not ours to judge (a busy or dropped database, any unexpected throw): retried.
+  TRANSIENT_FAILURE: { status: 503, retryable: true },
+  // Another worker took the job over: this run stops, and the new owner carries on.
+  LEASE_LOST: { status: 409, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

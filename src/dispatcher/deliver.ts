@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { ConnectorValues } from '../core/connector.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { LeasedJob } from '../queue/jobs.ts';
-import type { JobHandler } from '../queue/worker.ts';
+import type { JobContext, JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
 import type { DeliverPayload } from './outbox.ts';
 import type { Pacer } from './pacing.ts';
@@ -61,30 +61,53 @@ function fallbackTemplate(config: ConnectorValues) {
  * The deliver job: sends a reply's pieces in order through the channel adapter, under the
  * channel's policy (customer-service window, templates, human-agent tag, pacing). A piece
  * already sent (an earlier run got that far) is skipped, so a re-run after a crash sends
- * only what is missing. A retryable failure leaves the job to the queue's backoff, with
- * the provider's `retry_after` honoured; a permanent failure, or the last attempt,
- * dead-letters the remaining pieces and records why on each message.
+ * only what is missing.
+ *
+ * A piece left `sending` (a run died between handing it to the provider and recording the
+ * answer) is first looked up at the provider where the channel can (`findSent`); only when
+ * the provider has no such message is it sent again. Recording a send the provider accepted
+ * is its own retried step: a failing database then never dead-letters the piece or sends it
+ * again. The job's lease is confirmed right before every send, so a run whose job went to
+ * another worker stops first. A retryable failure leaves the job to the queue's backoff, with
+ * the provider's `retry_after` honoured; only a failure the error catalogue marks permanent,
+ * or the last attempt, dead-letters the remaining pieces and records why on each message.
  */
 export function createDeliverHandler(dependencies: DispatcherDependencies): JobHandler {
   const { db, channels, loadConfig, environment, clock, pacer, onOutcome, onDeadLettered } = dependencies;
+  // Sends the provider accepted whose recording failed, by outbox id: a retry in this process
+  // records them without asking the provider again. Emptied as each one is recorded.
+  const unrecorded = new Map<string, string>();
 
-  return async function deliver(job: LeasedJob): Promise<void> {
+  return async function deliver(job: LeasedJob, context: JobContext): Promise<void> {
     const payload = job.payload as DeliverPayload;
     for (const [index, outboxId] of payload.outboxIds.entries()) {
-      const outbox = await db.outboxMessage.findUnique({
-        where: { id: outboxId },
+      context.signal.throwIfAborted();
+      // Scoped by the job's tenant as well as the id: a job never touches another tenant's row.
+      const outbox = await db.outboxMessage.findFirst({
+        where: { id: outboxId, tenantId: job.tenantId },
         include: { message: { include: { conversation: { include: { contact: true } } } } },
       });
-      // `sending` means a run died mid-send (its lease expired): the send is tried again.
       if (!outbox || (outbox.status !== 'pending' && outbox.status !== 'sending')) continue;
       const conversation = outbox.message.conversation;
-      if (conversation.contact.optedOut) {
-        await settle(outboxId, outbox.messageId, 'suppressed', 'suppressed', 'the contact has opted out', {
+      const sent = (providerMessageId: string) =>
+        recordSent(job, outbox, providerMessageId, conversation.id, context.signal);
+      const known = unrecorded.get(outboxId);
+      if (known !== undefined) {
+        await sent(known);
+        continue;
+      }
+      const suppress = () =>
+        settle(outboxId, outbox.messageId, 'suppressed', 'suppressed', 'the contact has opted out', {
           ...outcomeOf(job, outbox.channel, conversation.id),
           outcome: 'suppressed',
         });
+      // `sending` at the start of a run: an earlier run may have reached the provider.
+      let unsettled = outbox.status === 'sending';
+      if (conversation.contact.optedOut && !unsettled) {
+        await suppress();
         continue;
       }
+      let providerMessageId: string | undefined;
       try {
         const adapter = channels[outbox.channel];
         if (!adapter) throw new AppError('UNKNOWN_CHANNEL', `channel "${outbox.channel}" is not available`);
@@ -98,50 +121,103 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           nowMs: clock.now(),
           fallbackTemplate: fallbackTemplate(config),
         });
-        if (decision.action === 'hold') {
-          await settle(outboxId, outbox.messageId, 'held', 'needs_template', decision.reason);
-          continue;
-        }
-        await pace(adapter, job.tenantId, conversation.externalChatId);
-        await db.$transaction([
-          db.outboxMessage.update({
-            where: { id: outboxId },
-            data: { status: 'sending', attempts: { increment: 1 } },
-          }),
-          db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
-        ]);
-        const message: OutboundMessage = {
+        const base: OutboundMessage = {
           chatId: conversation.externalChatId,
           text: outbox.message.text ?? '',
           author: payload.author ?? 'agent',
+          deliveryId: outboxId,
           ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
-          ...(decision.template ? { template: decision.template } : {}),
-          ...(decision.humanAgentTag ? { humanAgentTag: true } : {}),
           ...(adapter.threading ? { thread: await conversationThread(db, conversation.id) } : {}),
         };
-        const result = await adapter.send(message, { config, environment });
-        if (result.outcome === 'failed') throw result.error;
+        if (unsettled && adapter.findSent) {
+          providerMessageId = await adapter.findSent(
+            { message: base, since: outbox.createdAt },
+            { config, environment },
+          );
+        }
+        if (providerMessageId === undefined) {
+          if (conversation.contact.optedOut) {
+            await suppress();
+            continue;
+          }
+          if (decision.action === 'hold') {
+            await settle(outboxId, outbox.messageId, 'held', 'needs_template', decision.reason);
+            continue;
+          }
+          const message: OutboundMessage = {
+            ...base,
+            ...(decision.template ? { template: decision.template } : {}),
+            ...(decision.humanAgentTag ? { humanAgentTag: true } : {}),
+          };
+          await pace(adapter, job.tenantId, conversation.externalChatId);
+          await context.confirmLease();
+          await db.$transaction([
+            db.outboxMessage.update({
+              where: { id: outboxId },
+              data: { status: 'sending', attempts: { increment: 1 } },
+            }),
+            db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
+          ]);
+          unsettled = true;
+          const result = await adapter.send(message, { config, environment });
+          if (result.outcome === 'failed') {
+            // The provider answered: nothing was accepted, unless the connection broke on the way.
+            unsettled = result.error.code === 'NETWORK_ERROR';
+            throw result.error;
+          }
+          providerMessageId = result.providerMessageId;
+        }
+      } catch (error) {
+        if (context.signal.aborted) throw context.signal.reason;
+        await fail(job, payload.outboxIds.slice(index), outbox.messageId, error, unsettled);
+      }
+      await sent(providerMessageId!);
+    }
+  };
+
+  /**
+   * Records a piece the provider accepted: `sent`, with its provider id. Tried again in place
+   * when the database fails; if it still fails, the piece stays `sending` and the job is
+   * retried, which records it without sending it again (from memory in this process, through
+   * the channel's lookup in another).
+   */
+  async function recordSent(
+    job: LeasedJob,
+    outbox: { id: string; messageId: string; channel: string },
+    providerMessageId: string,
+    conversationId: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
         await db.$transaction(async (tx) => {
           await tx.outboxMessage.update({
-            where: { id: outboxId },
+            where: { id: outbox.id },
             data: { status: 'sent', lastError: null },
           });
           await tx.message.update({
             where: { id: outbox.messageId },
-            data: {
-              status: 'sent',
-              providerMessageId: result.providerMessageId,
-              sentAt: new Date(),
-              error: null,
-            },
+            data: { status: 'sent', providerMessageId, sentAt: new Date(), error: null },
           });
-          await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversation.id), outcome: 'sent' });
+          await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversationId), outcome: 'sent' });
         });
+        unrecorded.delete(outbox.id);
+        return;
       } catch (error) {
-        await fail(job, payload.outboxIds.slice(index), outbox.messageId, error);
+        unrecorded.set(outbox.id, providerMessageId);
+        if (attempt >= RECORD_ATTEMPTS || signal.aborted) {
+          throw new AppError(
+            'TRANSIENT_FAILURE',
+            'recording a sent message failed; it will be recorded later',
+            {
+              cause: error,
+            },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_BASE_MS * 2 ** (attempt - 1)));
       }
     }
-  };
+  }
 
   /**
    * Waits for the channel's pacing slot. The wait happens here rather than by rescheduling,
@@ -171,20 +247,30 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     return latest?.createdAt ?? null;
   }
 
-  /** Records a failure: back to pending for a retry, or dead-letters what is left of the reply. */
+  /**
+   * Records a failure: back to pending for a retry (or left `sending` when the provider may
+   * have accepted it, so the next run looks before sending), or dead-letters what is left of
+   * the reply. Only a failure the catalogue marks permanent, or the last attempt, is final;
+   * anything that is not a catalogue error (a busy or dropped database) is retried.
+   */
   async function fail(
     job: LeasedJob,
     remaining: string[],
     messageId: string,
     error: unknown,
+    unsettled: boolean,
   ): Promise<never> {
     const failure =
       error instanceof AppError
         ? error
-        : new AppError('INTERNAL', 'delivery failed unexpectedly', { cause: error });
+        : new AppError('TRANSIENT_FAILURE', 'delivery failed unexpectedly; it will be retried', {
+            cause: error,
+          });
     const final = !failure.retryable || job.attempts >= job.maxAttempts;
     if (!final) {
-      await settle(remaining[0]!, messageId, 'pending', 'queued', `${failure.code}: ${failure.message}`);
+      const reason = `${failure.code}: ${failure.message}`;
+      if (unsettled) await settle(remaining[0]!, messageId, 'sending', 'sending', reason);
+      else await settle(remaining[0]!, messageId, 'pending', 'queued', reason);
       throw failure;
     }
     const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
@@ -234,6 +320,10 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     });
   }
 }
+
+/** Attempts at recording a send in place, with doubling waits from the base: about 3 s in all. */
+const RECORD_ATTEMPTS = 5;
+const RECORD_RETRY_BASE_MS = 200;
 
 function outcomeOf(job: LeasedJob, channel: string, conversationId: string) {
   return { tenantId: job.tenantId, channel, conversationId, attempts: job.attempts, errorCode: null };

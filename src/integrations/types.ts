@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 
 /**
  * How a failed tool call is classified; the same words as the `error_type` of the
@@ -60,6 +61,8 @@ export interface ToolContext {
   config: ConnectorValues;
   /** Aborted when the call's time is up; pass it to network calls. */
   signal: AbortSignal;
+  /** The only way to reach a destination the tenant configured (a mail or calendar server, an API). */
+  egress: Egress;
   now: () => Date;
 }
 
@@ -101,7 +104,8 @@ export interface Tool<Input = unknown> {
 export interface Integration {
   id: string;
   connector: ConnectorDefinition;
-  test(config: ConnectorValues, signal: AbortSignal): Promise<ConnectionCheck>;
+  /** Connects through `egress`, like the tools do. */
+  test(config: ConnectorValues, signal: AbortSignal, egress: Egress): Promise<ConnectionCheck>;
   tools: Tool[];
 }
 

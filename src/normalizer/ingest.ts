@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
+import { capMessageText } from './text-cap.ts';
 import { resolveThreads } from './threads.ts';
 import type {
   InboundEditEvent,
@@ -110,8 +111,9 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
   const unthreaded = fresh.filter((entry) => !threads.has(entry));
   const conversationIds = await resolveConversations(tx, unthreaded, contactIds);
   const now = new Date();
-  const rows = fresh.map(
-    (entry): MessageRow => ({
+  const rows = fresh.map((entry): MessageRow => {
+    const capped = capMessageText(entry.event.text, entry.event.parts);
+    return {
       id: randomUUID(),
       tenantId: entry.tenantId,
       conversationId:
@@ -120,13 +122,14 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
       direction: 'inbound',
       providerMessageId: entry.event.providerMessageId,
       kind: entry.event.kind,
-      text: entry.event.text ?? null,
-      parts: JSON.stringify(entry.event.parts),
+      text: capped.text ?? null,
+      parts: JSON.stringify(capped.parts),
+      truncated: capped.truncated,
       status: 'received',
       sentAt: entry.event.sentAt,
       createdAt: now,
-    }),
-  );
+    };
+  });
   // One multi-row INSERT: Prisma's createMany recompiles its plan per call (bench/README.md).
   await insertRows(tx, 'messages', rows);
   await tx.conversation.updateMany({
@@ -151,6 +154,7 @@ type MessageRow = {
   kind: string;
   text: string | null;
   parts: string;
+  truncated: boolean;
   status: string;
   sentAt: Date;
   createdAt: Date;
@@ -261,9 +265,15 @@ async function applyEdit(tx: DbTransaction, item: IngestItem, event: InboundEdit
   if (!message) return;
   if (message.editedAt && message.editedAt >= event.editedAt) return;
   await tx.messageEdit.create({ data: { messageId: message.id, text: message.text, parts: message.parts } });
+  const capped = capMessageText(event.text, event.parts);
   await tx.message.update({
     where: { id: message.id },
-    data: { text: event.text ?? null, parts: JSON.stringify(event.parts), editedAt: event.editedAt },
+    data: {
+      text: capped.text ?? null,
+      parts: JSON.stringify(capped.parts),
+      truncated: capped.truncated,
+      editedAt: event.editedAt,
+    },
   });
 }
 

@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.ts';
 import type { Db } from '../store/index.ts';
 import { type IngestItem, type IngestOutcome, ingestBatch, type OnStored } from './ingest.ts';
 
@@ -9,6 +10,9 @@ export interface Ingestor {
 }
 
 const SINGLE_ITEM_ATTEMPTS = 3;
+
+/** What a refused delivery is told: come back after this long (every provider retries). */
+export const OVERLOADED_RETRY_AFTER_MS = 5_000;
 
 interface Waiting {
   item: IngestItem;
@@ -23,11 +27,23 @@ interface Waiting {
  * A batch that fails is retried one item at a time, so a bad delivery never takes the
  * good ones beside it down, and a unique-key race with another process (PostgreSQL) is
  * resolved by the retry seeing the other process's row.
+ *
+ * At most `maxPending` deliveries wait or are being written at once (memory, and the time
+ * a provider waits for its answer, stay bounded when the database falls behind). One more
+ * is refused at once with AppError('OVERLOADED'), before anything of it is stored: the
+ * provider retries it later. A delivery that was taken is answered only once committed.
  */
-export function createIngestor(options: { db: Db; onStored: OnStored; maxBatch?: number }): Ingestor {
+export function createIngestor(options: {
+  db: Db;
+  onStored: OnStored;
+  maxBatch?: number;
+  maxPending?: number;
+}): Ingestor {
   const { db, onStored } = options;
   const maxBatch = options.maxBatch ?? 200;
+  const maxPending = options.maxPending ?? Number.POSITIVE_INFINITY;
   const waiting: Waiting[] = [];
+  let pending = 0;
   let flushing: Promise<void> | undefined;
 
   // A conflict with another process (a unique key both inserted, a deadlock between two
@@ -67,9 +83,20 @@ export function createIngestor(options: { db: Db; onStored: OnStored; maxBatch?:
 
   return {
     ingest(item) {
-      return new Promise<IngestOutcome>((resolve, reject) => {
+      if (pending >= maxPending) {
+        return Promise.reject(
+          new AppError('OVERLOADED', 'too many deliveries are waiting to be stored; retry later', {
+            retryAfterMs: OVERLOADED_RETRY_AFTER_MS,
+          }),
+        );
+      }
+      pending += 1;
+      const settled = new Promise<IngestOutcome>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         flushing ??= new Promise<void>((started) => setImmediate(started)).then(flush);
+      });
+      return settled.finally(() => {
+        pending -= 1;
       });
     },
     async drain() {

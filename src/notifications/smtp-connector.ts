@@ -1,5 +1,6 @@
 import type { HubConnector } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import { prepareSmtpConfig } from './smtp-settings.ts';
 import { checkSmtpConnection } from './smtp-transport.ts';
 
@@ -103,9 +104,14 @@ export const smtpDefinition: ConnectorDefinition = {
   docs: { en: docsEnglish, de: docsGerman },
 };
 
-/** The SMTP connector as the hub runs it: validate on save, `verify()` on test. No webhook, no setup. */
-export const smtpConnector: HubConnector = {
-  definition: smtpDefinition,
-  prepareConfig: prepareSmtpConfig,
-  test: checkSmtpConnection,
-};
+/**
+ * The SMTP connector as the hub runs it: validate on save, `verify()` through the egress
+ * guard on test. No webhook, no setup.
+ */
+export function createSmtpConnector(egress: Egress): HubConnector {
+  return {
+    definition: smtpDefinition,
+    prepareConfig: prepareSmtpConfig,
+    test: (values) => checkSmtpConnection(values, egress),
+  };
+}

@@ -1,15 +1,9 @@
 import type { ConnectorValues } from '../core/connector.ts';
 import { AppError } from '../core/errors.ts';
-
-/** How the connection is protected: implicit TLS (port 465), a required STARTTLS upgrade, or none (a local relay). */
-export type SmtpSecurity = 'tls' | 'starttls' | 'none';
+import type { SmtpEndpoint, SmtpSecurity } from '../core/smtp-transport.ts';
 
 /** A tenant's SMTP configuration, checked and with defaults applied. */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  security: SmtpSecurity;
-  auth?: { user: string; password: string };
+export interface SmtpSettings extends SmtpEndpoint {
   from: string;
   /** Staff addresses notices go to; empty when nobody is to be told. */
   notifyEmails: string[];

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { ConnectorValues } from '../core/connector.ts';
+import type { Egress } from '../core/egress.ts';
 import type { DeadLetteredReply } from '../dispatcher/deliver.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
@@ -18,6 +19,8 @@ export interface StaffNotifierOptions {
   clock: Clock;
   /** The tenant's decrypted `smtp` configuration, or undefined when none is stored. */
   loadSmtpConfig(tenantId: string): Promise<ConnectorValues | undefined>;
+  /** The tenant's SMTP server is a destination the tenant configured. */
+  egress: Egress;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface StaffNotifierOptions {
  * tenant without SMTP or without `notify_email` gets none.
  */
 export function createStaffNotifier(options: StaffNotifierOptions) {
-  const { db, clock, loadSmtpConfig } = options;
+  const { db, clock, loadSmtpConfig, egress } = options;
 
   const enqueue = (tx: DbTransaction, tenantId: string, notice: StaffNotice) =>
     enqueueJobs(tx, [
@@ -44,7 +47,7 @@ export function createStaffNotifier(options: StaffNotifierOptions) {
     });
     if (!conversation) return;
     const context = { tenantName: conversation.tenant.name, contactName: conversation.contact.displayName };
-    await sendSmtpMail(settings, composeNotice(notice, context, settings.notifyEmails));
+    await sendSmtpMail(settings, composeNotice(notice, context, settings.notifyEmails), egress);
   };
 
   return {

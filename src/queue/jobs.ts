@@ -110,11 +110,37 @@ export async function renewLease(db: Db, jobId: string, workerId: string, untilM
   return result.count === 1;
 }
 
+/** Marks a job done. `lockedBy` stays as the record of which worker ran it to the end. */
 export async function completeJob(db: Db, jobId: string, workerId: string): Promise<void> {
   await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId },
-    data: { status: 'done', lockedBy: null, lockedUntilMs: null },
+    where: { id: jobId, lockedBy: workerId, status: 'running' },
+    data: { status: 'done', lockedUntilMs: null },
   });
+}
+
+/**
+ * Gives jobs this worker still holds back to the queue, due now, without counting the
+ * interrupted run as an attempt: a process shutting down hands its unfinished work to
+ * another at once instead of letting it wait for the lease to expire.
+ */
+export async function releaseJobs(
+  db: Db,
+  jobIds: string[],
+  workerId: string,
+  nowMs: number,
+): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const result = await db.job.updateMany({
+    where: { id: { in: jobIds }, lockedBy: workerId, status: 'running' },
+    data: {
+      status: 'queued',
+      runAtMs: BigInt(nowMs),
+      lockedBy: null,
+      lockedUntilMs: null,
+      attempts: { decrement: 1 },
+    },
+  });
+  return result.count;
 }
 
 export async function rescheduleJob(
@@ -125,7 +151,7 @@ export async function rescheduleJob(
   error: string,
 ): Promise<void> {
   await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId },
+    where: { id: jobId, lockedBy: workerId, status: 'running' },
     data: {
       status: 'queued',
       runAtMs: BigInt(runAtMs),
@@ -138,7 +164,7 @@ export async function rescheduleJob(
 
 export async function buryJob(db: Db, jobId: string, workerId: string, error: string): Promise<void> {
   await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId },
-    data: { status: 'dead', lockedBy: null, lockedUntilMs: null, lastError: error },
+    where: { id: jobId, lockedBy: workerId, status: 'running' },
+    data: { status: 'dead', lockedUntilMs: null, lastError: error },
   });
 }

@@ -1,13 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
-import { isAppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import type { Db, Dialect } from '../store/index.ts';
 import { type BackoffPolicy, defaultBackoff, retryDelayMs } from './backoff.ts';
-import { buryJob, completeJob, type LeasedJob, leaseJobs, renewLease, rescheduleJob } from './jobs.ts';
+import {
+  buryJob,
+  completeJob,
+  type LeasedJob,
+  leaseJobs,
+  releaseJobs,
+  renewLease,
+  rescheduleJob,
+} from './jobs.ts';
+
+/** What a running job can ask of the worker that holds its lease. */
+export interface JobContext {
+  /**
+   * Aborted when this run must stop: its lease went to another worker, or the process is
+   * shutting down and has released the lease. Check it before every side effect.
+   */
+  signal: AbortSignal;
+  /**
+   * Confirms in the database that this worker still holds the job, and extends the lease.
+   * Throws `LEASE_LOST` (and aborts `signal`) when another worker has taken it over. Call it
+   * right before a side effect that must not happen twice (a send).
+   */
+  confirmLease(): Promise<void>;
+}
 
 /** Runs one kind of job. Throwing retries the job (if the error is retryable and attempts remain). */
-export type JobHandler = (job: LeasedJob) => Promise<void>;
+export type JobHandler = (job: LeasedJob, context: JobContext) => Promise<void>;
 
 export interface WorkerLogger {
   warn(details: object, message: string): void;
@@ -32,8 +55,18 @@ export interface Worker {
   readonly id: string;
   /** Polls now instead of waiting: call after enqueueing in this process. */
   wake(): void;
-  /** Stops claiming work and waits for running jobs to finish (or the timeout to pass). */
-  stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops claiming work and waits up to `drainMs` for running jobs to finish. Jobs still
+   * running then are aborted and their leases released, so another process takes them at
+   * once; the interrupted run does not count as an attempt.
+   */
+  stop(drainMs?: number): Promise<void>;
+}
+
+/** A job this worker is running. */
+interface RunningJob {
+  task: Promise<void>;
+  controller: AbortController;
 }
 
 /**
@@ -47,23 +80,53 @@ export function startWorker(options: WorkerOptions): Worker {
   const pollMs = options.pollMs ?? 500;
   const backoff = options.backoff ?? defaultBackoff;
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const running = new Set<Promise<void>>();
+  const running = new Map<string, RunningJob>();
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let pollAgain = false;
 
-  async function run(job: LeasedJob): Promise<void> {
+  async function run(job: LeasedJob, controller: AbortController): Promise<void> {
+    const { signal } = controller;
+    // Until when the lease is ours for certain: past it, another worker may have the job.
+    let heldUntilMs = clock.now() + leaseMs;
+    const loseLease = () => {
+      if (!signal.aborted) controller.abort(new AppError('LEASE_LOST', 'another worker took this job over'));
+    };
+    const renew = async (): Promise<boolean> => {
+      const until = clock.now() + leaseMs;
+      if (!(await renewLease(db, job.id, id, until))) {
+        loseLease();
+        return false;
+      }
+      heldUntilMs = until;
+      return true;
+    };
+    const context: JobContext = {
+      signal,
+      async confirmLease() {
+        signal.throwIfAborted();
+        if (!(await renew())) signal.throwIfAborted();
+      },
+    };
     const renewal = setInterval(() => {
-      renewLease(db, job.id, id, clock.now() + leaseMs).catch((error: unknown) =>
-        logger.warn({ err: error, jobId: job.id }, 'lease renewal failed'),
-      );
+      if (signal.aborted) return;
+      renew().catch((error: unknown) => {
+        logger.warn({ err: error, jobId: job.id }, 'lease renewal failed');
+        // Unable to renew in time: the lease may already be someone else's.
+        if (clock.now() >= heldUntilMs) loseLease();
+      });
     }, leaseMs / 3);
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler(job);
+      await handler(job, context);
       await completeJob(db, job.id, id);
     } catch (error) {
+      if (signal.aborted) {
+        // Lost or released: the job is no longer ours to settle.
+        logger.warn({ jobId: job.id, kind: job.kind, reason: String(signal.reason) }, 'job run stopped');
+        return;
+      }
       await settleFailure(job, error);
     } finally {
       clearInterval(renewal);
@@ -101,15 +164,16 @@ export function startWorker(options: WorkerOptions): Worker {
           });
           claimed = jobs.length;
           for (const job of jobs) {
-            const task: Promise<void> = run(job)
+            const controller = new AbortController();
+            const task: Promise<void> = run(job, controller)
               .catch((error: unknown) =>
                 logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed'),
               )
               .finally(() => {
-                running.delete(task);
+                running.delete(job.id);
                 wake();
               });
-            running.add(task);
+            running.set(job.id, { task, controller });
           }
         } catch (error) {
           logger.error({ err: error }, 'leasing jobs failed');
@@ -142,17 +206,32 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     id,
     wake,
-    async stop(timeoutMs = 10_000) {
+    async stop(drainMs = 10_000) {
       stopped = true;
       wake();
       await finished;
-      const drained = Promise.allSettled([...running]);
+      const drained = Promise.allSettled([...running.values()].map((entry) => entry.task));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
+        timer = setTimeout(resolve, drainMs);
       });
       await Promise.race([drained, timedOut]);
       clearTimeout(timer);
+      const unfinished = [...running.entries()];
+      if (unfinished.length === 0) return;
+      for (const [, entry] of unfinished) {
+        entry.controller.abort(new AppError('SHUTTING_DOWN', 'the worker is shutting down'));
+      }
+      const released = await releaseJobs(
+        db,
+        unfinished.map(([jobId]) => jobId),
+        id,
+        clock.now(),
+      ).catch((error: unknown) => {
+        logger.error({ err: error }, 'releasing leases at shutdown failed; they expire instead');
+        return 0;
+      });
+      logger.warn({ released, unfinished: unfinished.length }, 'released the leases of unfinished jobs');
     },
   };
 }

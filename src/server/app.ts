@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
-import { createTenantAgent } from '../agent/tenant-agent.ts';
+import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
 import type { Agent } from '../agent/types.ts';
@@ -15,22 +15,34 @@ import type { KeyRing } from '../connectors/key-ring.ts';
 import { buildConnectorRegistry, fromIntegration } from '../connectors/registry.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
+import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
-import { smtpConnector } from '../notifications/smtp-connector.ts';
+import { createSmtpConnector } from '../notifications/smtp-connector.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
+import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import {
+  DEFAULT_SERVER_TIMEOUTS,
+  requestIdOf,
+  requestLogFields,
+  type ServerTimeouts,
+  timedServerFactory,
+} from './http-server.ts';
+import { prettyOnTerminal } from './logger.ts';
 import { createLoginLimiter } from './login-limiter.ts';
+import { createMetrics } from './metrics.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
@@ -38,9 +50,11 @@ import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { staffAuthRoutes } from './routes/staff-auth.ts';
 import { staffUserRoutes } from './routes/staff-users.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
 import { webUiRoutes } from './web-ui.ts';
@@ -55,12 +69,16 @@ export interface AppDependencies {
   agent?: Agent;
   /** Tools beside the built-in ones, e.g. a test's own; each needs its connector registered. */
   tools?: Tool[];
-  /** Pino options, or false for silence (tests). */
-  logger?: boolean | { level: string };
+  /** Pino options, or false for silence (tests); `stream` receives the log lines instead of stdout. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The HTTP server's timeouts, where they differ from the defaults (tests shorten them). */
+  serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
   /** The built web UI's folder; default `web/dist` in the repository. */
   webRoot?: string;
+  /** Told about the model tokens of every completion (metrics). */
+  onTokenUsage?: TenantAgentOptions['onUsage'];
 }
 
 declare module 'fastify' {
@@ -107,8 +125,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
               'req.headers["x-telegram-bot-api-secret-token"]',
               'req.headers["x-write-key"]',
             ],
+            serializers: { req: requestLogFields },
+            ...(typeof dependencies.logger === 'object' && dependencies.logger.stream
+              ? { stream: dependencies.logger.stream }
+              : prettyOnTerminal()),
           },
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    serverFactory: timedServerFactory({ ...DEFAULT_SERVER_TIMEOUTS, ...dependencies.serverTimeouts }),
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
@@ -117,8 +141,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const events = await createEventBus(store);
   const live = workspaceEvents(events);
   registerErrorHandling(app);
+  const metrics = createMetrics({ store, clock });
+  metrics.observeWebhooks(app);
 
-  const registry = buildConnectorRegistry(environment);
+  // Every connection to a destination a tenant configured goes through this guard.
+  const egress = createEgress({ allow: config.egressAllow });
+  const registry = buildConnectorRegistry(environment, egress);
   const configs = createConnectorConfigs({ db, keyRing, clock });
   const loadConfig: DispatcherDependencies['loadConfig'] = async (tenantId, channel) => {
     const connector = registry.get(channel);
@@ -129,19 +157,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     db,
     clock,
     logger: app.log,
-    fetch: environment.fetch,
+    fetch: egress.fetch,
     configs,
     registry,
   });
+  const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
   const notifier = createStaffNotifier({
     db,
     clock,
     loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
+    egress,
   });
-  registry.set(llmIntegration.id, fromIntegration(llmIntegration));
+  registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
+    egress,
     tracker: analytics.tracker,
     clock,
     tools: [
@@ -164,7 +195,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
       notifyStaff: live.needsHuman(notifier.conversationNeedsHuman),
       logger: app.log,
+      clock,
+      dailyTokenLimit: config.agentDailyTokens,
+      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
       timeoutMs: config.llm.timeoutMs,
+      egress,
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
@@ -185,14 +220,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: live.onOutcome(analytics.onOutcome),
-    onDeadLettered: notifier.replyDeadLettered,
+    onOutcome: live.onOutcome(metrics.countDeliveries(analytics.onOutcome)),
+    onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
   const ingestor = createIngestor({
     db,
     onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
+    maxPending: config.ingestQueueLimit,
   });
   if (config.workerConcurrency > 0) {
     worker = startWorker({
@@ -207,12 +243,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       handlers: {
         [RESPOND_JOB]: createRespondHandler({
           ...dispatcher,
-          agent,
+          agent: metrics.instrumentAgent(agent),
           clock,
           maxDeliveryAttempts: config.maxDeliveryAttempts,
           onReplyRecorded: wakeWorker,
+          notifyStaff: notifier.conversationNeedsHuman,
         }),
         [DELIVER_JOB]: createDeliverHandler(dispatcher),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
       },
@@ -239,6 +277,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
+    await admin.register(actionRoutes, { db, clock });
+    await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
     await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
     await admin.register(conversationActionRoutes, {
@@ -253,6 +293,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   await app.register(staffAuthRoutes, { db, clock, limiter: createLoginLimiter(clock) });
   await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});
+  await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
     channels,
@@ -264,11 +305,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
-    await worker?.stop();
+    await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
     await events.close();
+    await egress.close();
   });
   return app;
 }

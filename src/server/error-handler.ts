@@ -29,7 +29,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const known = error instanceof AppError ? error : fromFastify(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, known.message);
-      if (known.status === 429 && known.retryAfterMs !== undefined)
+      if ((known.status === 429 || known.status === 503) && known.retryAfterMs !== undefined)
         reply.header('retry-after', String(Math.ceil(known.retryAfterMs / 1000)));
       return reply.status(known.status).send(known.toJSON());
     }

@@ -1,3 +1,6 @@
+import { customerCaller } from '../agent/caller.ts';
+import { loadAgentSettings } from '../agent/settings.ts';
+import { handOver, type RequestHumanOptions } from '../agent/tools/request-human.ts';
 import type { Agent, TranscriptEntry } from '../agent/types.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Clock } from '../core/clock.ts';
@@ -31,10 +34,50 @@ export function enqueueResponses(clock: Clock) {
     );
 }
 
+/** How far back the per-contact reply limit looks. */
+const HOUR_MS = 60 * 60 * 1_000;
+
+/**
+ * True when the conversation has an inbound message newer than this one: its own job
+ * answers, with this one in its transcript, so a burst gets one reply.
+ */
+async function newerInboundExists(db: Db, message: { id: string; conversationId: string; createdAt: Date }) {
+  const newer = await db.message.findFirst({
+    where: {
+      conversationId: message.conversationId,
+      direction: 'inbound',
+      OR: [
+        { createdAt: { gt: message.createdAt } },
+        { createdAt: message.createdAt, id: { gt: message.id } },
+      ],
+    },
+    select: { id: true },
+  });
+  return newer !== null;
+}
+
+/** The agent's replies to one contact, on any channel, since `since`. */
+function repliesToContact(db: Db, tenantId: string, contactId: string, since: Date): Promise<number> {
+  return db.outboxMessage.count({
+    where: {
+      tenantId,
+      // The first part of each agent reply; a long reply split in parts counts once.
+      idempotencyKey: { startsWith: 'reply:', not: { contains: '#' } },
+      createdAt: { gte: since },
+      message: { conversation: { contactId } },
+    },
+  });
+}
+
 /**
  * The respond job: lets the agent answer one inbound message and records the reply for
  * delivery. The reply's idempotency key is derived from the inbound message, so when a
- * crash makes this job run twice the second run records nothing new.
+ * crash makes this job run twice the second run records nothing new; the agent's turn key
+ * is derived from it too, so its tool calls keep their keys across re-runs.
+ *
+ * Flood control per contact: a message with a newer one behind it is not answered on its
+ * own (the newest answers the burst), and past the tenant's `maxRepliesPerContactHour` the
+ * conversation goes to staff instead of the agent.
  */
 export function createRespondHandler(
   dependencies: DispatcherDependencies & {
@@ -44,6 +87,7 @@ export function createRespondHandler(
     maxDeliveryAttempts: number;
     /** Called when a reply was recorded, to start delivery without waiting for the next poll. */
     onReplyRecorded(): void;
+    notifyStaff: RequestHumanOptions['notifyStaff'];
   },
 ): JobHandler {
   const { db, agent, clock, channels, maxDeliveryAttempts, onReplyRecorded } = dependencies;
@@ -86,6 +130,20 @@ export function createRespondHandler(
         providerMessageId: message.providerMessageId,
       });
     }
+    if (automatic === undefined) {
+      if (await newerInboundExists(db, message)) return;
+      const { maxRepliesPerContactHour } = await loadAgentSettings(db, job.tenantId);
+      const since = new Date(clock.now() - HOUR_MS);
+      if (
+        (await repliesToContact(db, job.tenantId, conversation.contactId, since)) >= maxRepliesPerContactHour
+      ) {
+        await handOver(
+          { db, notifyStaff: dependencies.notifyStaff },
+          { tenantId: job.tenantId, conversationId: conversation.id, reason: 'contact_reply_limit' },
+        );
+        return;
+      }
+    }
     const text =
       automatic ??
       (
@@ -95,6 +153,14 @@ export function createRespondHandler(
           channel: message.channel,
           contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
           transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
+          caller: await customerCaller(
+            db,
+            job.tenantId,
+            conversation.contactId,
+            // Null where the channel has no sender authentication: the channel's identity stands.
+            message.senderVerified !== false,
+          ),
+          turnKey: `respond:${message.id}`,
         })
       ).text;
     const recorded = await db.$transaction((tx) =>

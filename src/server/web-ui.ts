@@ -8,18 +8,14 @@ import type { FastifyInstance } from 'fastify';
 export const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /**
- * Serves the staff workspace (the built React app) at `/`. Without a build it answers `/`
- * with how to make one, instead of an empty page.
+ * Serves the staff workspace (the built React app) at `/`. Without a build (`npm ci` makes
+ * one; `npm run build:web` remakes it) `/` sends a visitor to the API documentation instead.
  */
 export async function webUiRoutes(app: FastifyInstance, options: { root?: string }): Promise<void> {
   const root = path.resolve(options.root ?? defaultWebRoot);
   if (!existsSync(path.join(root, 'index.html'))) {
-    app.get('/', async (_request, reply) =>
-      reply
-        .status(503)
-        .type('text/plain; charset=utf-8')
-        .send('The web workspace is not built yet: run `npm run build:web`, then reload.\n'),
-    );
+    app.log.warn({ root }, 'the web workspace is not built; run `npm run build:web`');
+    app.get('/', async (_request, reply) => reply.redirect('/docs'));
     return;
   }
   await app.register(fastifyStatic, {

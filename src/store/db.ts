@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from './generated/sqlite/client.ts';
+import type { DatabaseState } from './index.ts';
 import type { MigrationTarget } from './migrate.ts';
 
 // Raw SQL on both dialects (probed with Prisma 7.10 and both adapters):
@@ -28,4 +29,5 @@ export type DbTransaction = Prisma.TransactionClient;
 export interface Connection {
   db: Db;
   migrationTarget: MigrationTarget;
+  state(): Promise<DatabaseState>;
 }

@@ -6,13 +6,24 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, Db } from './db.ts';
 import { type Dialect, dialectOf } from './dialect.ts';
 import { applyPendingMigrations } from './migrate.ts';
+import type { PostgresqlTimeouts } from './postgresql.ts';
 
 export type { Db, DbTransaction } from './db.ts';
 export type { Dialect } from './dialect.ts';
 
+/** What a dialect can tell about its connections, for the metrics; each fills what applies. */
+export interface DatabaseState {
+  /** PostgreSQL: the pool's open and idle connections, and the queries waiting for one. */
+  pool?: { total: number; idle: number; waiting: number };
+  /** SQLite: the sizes in bytes of the database file and of its write-ahead log. */
+  files?: { database: number; wal: number };
+}
+
 export interface Store {
   db: Db;
   dialect: Dialect;
+  /** The connections' state now (metrics). */
+  state?(): Promise<DatabaseState>;
   /** Disconnects the client; the store is unusable afterwards. */
   close(): Promise<void>;
   /**
@@ -30,17 +41,19 @@ export interface Store {
  * - `postgresql://…` or `postgres://…`: that PostgreSQL database. Processes starting together
  *   take turns migrating under an advisory lock.
  *
- * `log` receives one line naming the migrations applied, if any. Throws for another URL scheme
- * and when a migration fails.
+ * `log` receives one line naming the migrations applied, if any. `postgresqlTimeouts` bound
+ * connecting and each statement on PostgreSQL (default 10 s and 30 s). Throws for another URL
+ * scheme and when a migration fails.
  */
 export async function openStore(options: {
   databaseUrl?: string;
   dataDir: string;
   log?: (message: string) => void;
+  postgresqlTimeouts?: PostgresqlTimeouts;
 }): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
   // The client connects on its first query, after the migrations ran on their own connections.
-  const { db, migrationTarget } = await connect(dialect, options);
+  const { db, migrationTarget, state } = await connect(dialect, options);
   const applied = await applyPendingMigrations(migrationTarget);
   if (applied.length > 0) options.log?.(`Applied ${dialect} migrations: ${applied.join(', ')}`);
   const listen =
@@ -50,18 +63,18 @@ export async function openStore(options: {
           return listenOn(options.databaseUrl!, channel, handler);
         }
       : undefined;
-  return { db, dialect, close: () => db.$disconnect(), ...(listen ? { listen } : {}) };
+  return { db, dialect, state, close: () => db.$disconnect(), ...(listen ? { listen } : {}) };
 }
 
 // Each dialect's module is loaded only when used: the other generated client and driver add
 // about 100 ms to startup.
 async function connect(
   dialect: Dialect,
-  options: { databaseUrl?: string; dataDir: string },
+  options: { databaseUrl?: string; dataDir: string; postgresqlTimeouts?: PostgresqlTimeouts },
 ): Promise<Connection> {
   if (dialect === 'postgresql') {
     const { connectPostgresql } = await import('./postgresql.ts');
-    return connectPostgresql(options.databaseUrl!);
+    return connectPostgresql(options.databaseUrl!, options.postgresqlTimeouts);
   }
   const { connectSqlite } = await import('./sqlite.ts');
   return connectSqlite(sqliteFile(options));

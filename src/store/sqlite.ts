@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -17,8 +17,15 @@ const busyTimeoutMs = 5000;
 export async function connectSqlite(file: string): Promise<Connection> {
   await mkdir(path.dirname(file), { recursive: true });
   const adapterFactory = withConnectionSetup(new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs }));
+  // One file, no pool: its size and the write-ahead log's (which grows when checkpoints lag).
+  const size = (name: string) =>
+    stat(name).then(
+      (stats) => stats.size,
+      () => 0,
+    );
   return {
     db: new PrismaClient({ adapter: adapterFactory }),
+    state: async () => ({ files: { database: await size(file), wal: await size(`${file}-wal`) } }),
     migrationTarget: {
       dialect: 'sqlite',
       adapterFactory,

@@ -45,7 +45,36 @@ describe('GET|PUT /admin/agent', () => {
     };
     const saved = await put(settings);
     expect(saved.statusCode, saved.body).toBe(200);
-    expect((await get()).json()).toEqual({ ...settings, maxToolRounds: defaultAgentSettings.maxToolRounds });
+    expect((await get()).json()).toEqual({ ...defaultAgentSettings, ...settings });
+  });
+
+  it('audits every change with the changed fields and the tool policy, never the prompt', async () => {
+    await put({ systemPrompt: 'SECRET-PROMPT', approvalRequired: ['send_email'], maxToolCalls: 3 });
+    const rows = await store.db.auditLog.findMany({
+      where: { tenantId: tenant.id, action: 'agent.settings_changed' },
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.actor).toMatch(/^token:/);
+    expect(JSON.parse(rows[0]!.details)).toEqual({
+      changed: ['systemPrompt', 'approvalRequired', 'maxToolCalls'],
+      enabledTools: defaultAgentSettings.enabledTools,
+      approvalRequired: ['send_email'],
+    });
+    expect(rows[0]!.details).not.toContain('SECRET');
+  });
+
+  it('keeps staff tools off by default and has a documented default for every budget', () => {
+    expect(defaultAgentSettings.enabledTools).not.toContain('read_calendar');
+    expect(defaultAgentSettings.enabledTools).not.toContain('create_event');
+    expect(defaultAgentSettings).toMatchObject({
+      approvalRequired: [],
+      maxToolRounds: 4,
+      maxToolCalls: 8,
+      maxTokens: 1_000,
+      turnTimeoutSeconds: 60,
+      maxRepliesPerContactHour: 30,
+      dailyTokenLimit: null,
+    });
   });
 
   it('refuses invalid settings, naming each field, and keeps the stored ones', async () => {

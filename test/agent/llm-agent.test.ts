@@ -7,6 +7,7 @@ import type { Tracker } from '../../src/analytics/tracker.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { FAKE_OPENAI_KEY, type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-chat.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 import {
   eventsOf,
   type InboxBehaviour,
@@ -63,6 +64,7 @@ async function input(
   const tool = inboxTool(options.behaviours ?? []);
   const registry = createToolRegistry({
     db: store.db,
+    egress: testEgress,
     tracker,
     clock: systemClock,
     tools: [tool],

@@ -6,6 +6,7 @@ import { createRequestHumanTool } from '../../src/agent/tools/request-human.ts';
 import type { Tracker } from '../../src/analytics/tracker.ts';
 import type { DbTransaction } from '../../src/store/index.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 import {
   calendarTools,
   eventsOf,
@@ -53,6 +54,7 @@ async function ask(
   const inbox = inboxTool(options.inbox ?? []);
   const registry = createToolRegistry({
     db: store.db,
+    egress: testEgress,
     tracker,
     clock: { now: () => NOW.getTime() },
     tools: [
@@ -67,7 +69,12 @@ async function ask(
     ],
     loadConfig: async () => (options.connected === false ? undefined : { host: 'example.test' }),
   });
-  const settings = { ...defaultAgentSettings, ...options.settings };
+  // The staff calendar tools are no longer enabled by default; this suite turns them on.
+  const settings = {
+    ...defaultAgentSettings,
+    enabledTools: [...defaultAgentSettings.enabledTools, 'read_calendar', 'create_event'],
+    ...options.settings,
+  };
   const channel = options.channel ?? 'telegram';
   const tools = await registry.forTurn({ ...ids, channel, agentId: ids.tenantId }, settings.enabledTools);
   const reply = await createOfflineAgent({ now: () => NOW }).reply({

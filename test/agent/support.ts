@@ -40,6 +40,7 @@ export type InboxBehaviour =
 export function inboxTool(
   behaviours: InboxBehaviour[],
   connectorId = 'mailbox',
+  audience: Tool['audience'] = 'staff',
 ): Tool<{ limit: number }> & {
   inputs: unknown[];
 } {
@@ -52,7 +53,7 @@ export function inboxTool(
     provider: 'none',
     service: 'imap_mail',
     actionType: 'read_emails',
-    audience: 'staff',
+    audience,
     reads: ['mail'],
     sideEffect: false,
     dataType: 'emails',

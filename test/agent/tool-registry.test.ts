@@ -4,6 +4,7 @@ import type { Tracker } from '../../src/analytics/tracker.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { ToolError } from '../../src/integrations/types.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 import {
   eventsOf,
   type InboxBehaviour,
@@ -33,6 +34,7 @@ function registry(behaviours: InboxBehaviour[], options: { configured?: boolean;
   const tool = inboxTool(behaviours);
   const built: ToolRegistry = createToolRegistry({
     db: store.db,
+    egress: testEgress,
     tracker,
     clock: systemClock,
     tools: [tool],

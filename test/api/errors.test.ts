@@ -56,9 +56,9 @@ describe('error answers', () => {
     expect(await storedCounts()).toEqual(before);
   });
 
-  it('answers 404 UNKNOWN_CHANNEL for a channel that does not exist and 404 UNKNOWN_TENANT for a tenant', async () => {
+  it('answers 404 UNKNOWN_CHANNEL for a channel that does not exist and 404 NOT_FOUND for a tenant', async () => {
     const tenant = await world.connectedTenant('bakery');
-    expectError(await world.gateway.postUpdate('x', { update_id: 1 }, 'secret'), 404, 'UNKNOWN_TENANT');
+    expectError(await world.gateway.postUpdate('x', { update_id: 1 }, 'secret'), 404, 'NOT_FOUND');
     const unknownChannel = await world.gateway.app.inject({
       method: 'POST',
       url: `/webhook/nope/${tenant.slug}`,

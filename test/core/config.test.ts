@@ -34,7 +34,15 @@ describe('parseConfig', () => {
       maxDeliveryAttempts: 8,
       analyticsRate: { perSecond: 1_000, burst: 5_000 },
       llm: { baseUrl: undefined, apiKey: undefined, model: 'gpt-4o-mini', timeoutMs: 20_000 },
+      egressAllow: [],
+      metrics: { token: undefined, port: undefined },
     });
+  });
+
+  it('names a metrics token too short to guess safely', () => {
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN: must be at least 16 characters/,
+    );
   });
 
   it('names a malformed Graph API version', () => {

@@ -1,6 +1,8 @@
 /**
  * A loopback fake of Postmark's server API: a real HTTP server on 127.0.0.1 that answers
- * `POST /email` and `GET /server` in Postmark's wire format, so the official `postmark`
+ * `POST /email`, `GET /server` and the outbound message search `GET /messages/outbound`
+ * (`count` and `offset` required; filtered by `recipient` and by `metadata_<key>`) in
+ * Postmark's wire format, so the official `postmark`
  * client (or a gateway given `POSTMARK_API_URL=fake.url`) talks to it unchanged.
  *
  * Requests must carry `X-Postmark-Server-Token` with a token the fake knows, else 401 with
@@ -36,6 +38,10 @@ export interface FakePostmarkEmail {
   MessageStream: string | undefined;
   /** The custom headers, by name. */
   headers: Record<string, string>;
+  /** The send's `Metadata`, which the outbound search filters by. */
+  metadata: Record<string, string>;
+  /** When the fake accepted it. */
+  receivedAt: Date;
 }
 
 /** A scripted answer for one future call of a route. */
@@ -53,7 +59,7 @@ export interface ScriptedFailure {
 }
 
 /** The routes the fake serves; scripted failures and delays are per route. */
-export type FakePostmarkRoute = 'email' | 'server';
+export type FakePostmarkRoute = 'email' | 'server' | 'outbound-search';
 
 /** A running fake; see the module comment. */
 export interface FakePostmark {
@@ -64,6 +70,11 @@ export interface FakePostmark {
   sent(): FakePostmarkEmail[];
   /** Queues scripted failures: the next calls of `route` get these answers, one each, in order. */
   fail(route: FakePostmarkRoute, responses: ScriptedFailure[]): void;
+  /**
+   * Holds back every later answer for `route` by `ms` (0 to stop). The call takes effect at
+   * once and only its answer is late, as when Postmark accepted an email but answered slowly.
+   */
+  delay(route: FakePostmarkRoute, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +86,7 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
   const calls: FakePostmarkCall[] = [];
   const accepted: FakePostmarkEmail[] = [];
   const scripted = new Map<FakePostmarkRoute, ScriptedFailure[]>();
+  const delays = new Map<FakePostmarkRoute, number>();
   const timers = new Set<NodeJS.Timeout>();
 
   const wait = (ms: number) =>
@@ -87,7 +99,7 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
     });
 
   function sendEmail(body: Record<string, unknown>): Answer {
-    const { From, To, Subject, TextBody, HtmlBody, MessageStream, Headers } = body;
+    const { From, To, Subject, TextBody, HtmlBody, MessageStream, Headers, Metadata } = body;
     if (typeof From !== 'string' || From === '') return error(422, 300, "Invalid 'From' address.");
     if (typeof To !== 'string' || To === '') return error(422, 300, 'Zero recipients specified');
     if (typeof TextBody !== 'string' && typeof HtmlBody !== 'string') {
@@ -98,6 +110,10 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
       const { Name, Value } = header as { Name?: unknown; Value?: unknown };
       if (typeof Name === 'string' && typeof Value === 'string') headers[Name] = Value;
     }
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries((Metadata ?? {}) as Record<string, unknown>)) {
+      if (typeof value === 'string') metadata[key] = value;
+    }
     const MessageID = randomUUID();
     accepted.push({
       MessageID,
@@ -107,6 +123,8 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
       TextBody: typeof TextBody === 'string' ? TextBody : '',
       MessageStream: typeof MessageStream === 'string' ? MessageStream : undefined,
       headers,
+      metadata,
+      receivedAt: new Date(),
     });
     return {
       status: 200,
@@ -114,15 +132,61 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
     };
   }
 
+  /** The outbound search: newest first, with Postmark's paging parameters required. */
+  function searchOutbound(query: URLSearchParams): Answer {
+    const count = Number(query.get('count'));
+    const offset = Number(query.get('offset'));
+    if (!Number.isInteger(count) || count < 1 || count > 500 || !Number.isInteger(offset) || offset < 0) {
+      return error(422, 1000, 'The count and offset parameters are required (count 1 to 500).');
+    }
+    const recipient = query.get('recipient');
+    const metadata = [...query.entries()]
+      .filter(([name]) => name.startsWith('metadata_'))
+      .map(([name, value]) => [name.slice('metadata_'.length), value] as const);
+    const matching = accepted
+      .filter(
+        (email) =>
+          (recipient === null || email.To.toLowerCase().includes(recipient.toLowerCase())) &&
+          metadata.every(([key, value]) => email.metadata[key] === value),
+      )
+      .reverse();
+    return {
+      status: 200,
+      body: {
+        TotalCount: matching.length,
+        Messages: matching.slice(offset, offset + count).map((email) => ({
+          Tag: '',
+          MessageID: email.MessageID,
+          MessageStream: email.MessageStream ?? 'outbound',
+          To: [{ Email: email.To, Name: null }],
+          Cc: [],
+          Bcc: [],
+          Recipients: [email.To],
+          ReceivedAt: email.receivedAt.toISOString(),
+          From: email.From,
+          Subject: email.Subject,
+          Attachments: [],
+          Status: 'Sent',
+          TrackOpens: false,
+          TrackLinks: 'None',
+          Metadata: email.metadata,
+          Sandboxed: false,
+        })),
+      },
+    };
+  }
+
   function routeOf(method: string, path: string): FakePostmarkRoute | undefined {
     if (method === 'POST' && path === '/email') return 'email';
     if (method === 'GET' && path === '/server') return 'server';
+    if (method === 'GET' && path === '/messages/outbound') return 'outbound-search';
     return undefined;
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://fake-postmark').pathname;
+    const url = new URL(request.url ?? '/', 'http://fake-postmark');
+    const path = url.pathname;
     const raw = await readBody(request);
     const token = request.headers['x-postmark-server-token'];
     let body: Record<string, unknown> = {};
@@ -160,7 +224,10 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
         body: { ID: 1, Name: FAKE_SERVER_NAME, ApiTokens: [token], Color: 'blue', InboundHookUrl: '' },
       });
     }
-    writeJson(response, sendEmail(body));
+    const answer = route === 'email' ? sendEmail(body) : searchOutbound(url.searchParams);
+    const delayMs = delays.get(route);
+    if (delayMs) await wait(delayMs);
+    writeJson(response, answer);
   }
 
   const server = createServer((request, response) => {
@@ -177,6 +244,9 @@ export async function startFakePostmark(options: { tokens?: string[] } = {}): Pr
     sent: () => [...accepted],
     fail(route, responses) {
       scripted.set(route, [...(scripted.get(route) ?? []), ...responses]);
+    },
+    delay(route, ms) {
+      delays.set(route, ms);
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);

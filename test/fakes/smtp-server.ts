@@ -19,6 +19,8 @@ export interface ReceivedMail {
   from: string;
   subject: string;
   text: string;
+  /** The Message-ID header, with its angle brackets. */
+  messageId: string;
 }
 
 export interface FakeSmtpServer {
@@ -34,7 +36,15 @@ export interface FakeSmtpServer {
 
 /** Starts the server on a free loopback port. */
 export async function startFakeSmtpServer(
-  options: { user?: string; password?: string } = {},
+  options: {
+    user?: string;
+    password?: string;
+    /**
+     * Runs with each message's bytes before the server answers 250, as a provider's own
+     * delivery and filing do (crash tests deliver into Dovecot here).
+     */
+    onMessage?(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void>;
+  } = {},
 ): Promise<FakeSmtpServer> {
   const user = options.user ?? FAKE_SMTP_USER;
   const password = options.password ?? FAKE_SMTP_PASSWORD;
@@ -64,7 +74,19 @@ export async function startFakeSmtpServer(
         stream.on('end', () => callback(refusal));
         return;
       }
-      simpleParser(stream)
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      new Promise<Buffer>((resolve, reject) => {
+        stream.on('end', () => resolve(Buffer.concat(chunks)));
+        stream.on('error', reject);
+      })
+        .then(async (raw) => {
+          await options.onMessage?.(raw, {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((recipient) => recipient.address),
+          });
+          return simpleParser(raw);
+        })
         .then((mail) => {
           received.push({
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -72,6 +94,7 @@ export async function startFakeSmtpServer(
             from: mail.from?.text ?? '',
             subject: mail.subject ?? '',
             text: mail.text ?? '',
+            messageId: mail.messageId ?? '',
           });
           callback();
         })

@@ -3,7 +3,9 @@
  * answers what the SMS channel calls, in Twilio's wire format, so the real `twilio` SDK (or
  * a gateway process given `TWILIO_API_BASE_URL=fake.baseUrl`) talks to it unchanged.
  *
- * Resources: `GET /Accounts/{sid}.json`, `POST /Accounts/{sid}/Messages.json`,
+ * Resources: `GET /Accounts/{sid}.json`, `POST /Accounts/{sid}/Messages.json`, the message list
+ * `GET /Accounts/{sid}/Messages.json` (filtered by `To`, `From`, `DateSent`, `DateSent<` and
+ * `DateSent>`; the fake sends every accepted message at once, so its DateSent is its creation),
  * `GET /Accounts/{sid}/IncomingPhoneNumbers.json?PhoneNumber=`, and
  * `GET|POST /Accounts/{sid}/IncomingPhoneNumbers/{PN…}.json`, all below `/2010-04-01`.
  * Requests need HTTP Basic auth with a known account SID and auth token (else 401, code
@@ -29,7 +31,7 @@ const API_VERSION = '2010-04-01';
 const MAX_BODY_LENGTH = 1600;
 
 /** Which resource a scripted failure applies to. */
-export type FakeTwilioResource = 'account' | 'messages' | 'numbers';
+export type FakeTwilioResource = 'account' | 'messages' | 'message-list' | 'numbers';
 
 /** One request the fake received, recorded before it is answered (also when it fails). */
 export interface FakeTwilioCall {
@@ -55,6 +57,8 @@ export interface FakeTwilioMessage {
   messagingServiceSid: string | undefined;
   body: string;
   statusCallback: string | undefined;
+  /** When the fake accepted it (and, in the list, sent it). */
+  createdAt: Date;
 }
 
 /** A phone number of the fake account, with the SMS webhook Twilio would call. */
@@ -90,6 +94,11 @@ export interface FakeTwilio {
   numbers(): FakeTwilioNumber[];
   /** Queues scripted failures: the next calls of `resource` get these answers, one each, in order. */
   fail(resource: FakeTwilioResource, responses: ScriptedTwilioFailure[]): void;
+  /**
+   * Holds back every later answer for `resource` by `ms` (0 to stop). The call takes effect
+   * at once and only its answer is late, as when Twilio accepted a message but answered slowly.
+   */
+  delay(resource: FakeTwilioResource, ms: number): void;
   /** Makes later sends to `phoneNumber` fail with 21610, as after the recipient texted STOP. */
   optOut(phoneNumber: string): void;
   /** Sets the account's status (`active`, `suspended`, `closed`). */
@@ -126,6 +135,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
   const sentMessages: FakeTwilioMessage[] = [];
   const optedOut = new Set<string>();
   const scripted = new Map<FakeTwilioResource, ScriptedTwilioFailure[]>();
+  const delays = new Map<FakeTwilioResource, number>();
   const pendingTimers = new Set<NodeJS.Timeout>();
   const numbers: FakeTwilioNumber[] = (options.phoneNumbers ?? [FAKE_SMS_NUMBER]).map(
     (phoneNumber, index) => ({
@@ -154,6 +164,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
   ): { resource: FakeTwilioResource; numberSid?: string } | undefined {
     if (method === 'GET' && path === `${accountPath}.json`) return { resource: 'account' };
     if (method === 'POST' && path === `${accountPath}/Messages.json`) return { resource: 'messages' };
+    if (method === 'GET' && path === `${accountPath}/Messages.json`) return { resource: 'message-list' };
     if (method === 'GET' && path === `${accountPath}/IncomingPhoneNumbers.json`)
       return { resource: 'numbers' };
     const number = new RegExp(`^${accountPath}/IncomingPhoneNumbers/(PN[0-9a-f]{32})\\.json$`).exec(path);
@@ -170,6 +181,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
   ): Answer {
     if (resource === 'account') return { status: 200, body: accountJson() };
     if (resource === 'messages') return createMessage(parameters);
+    if (resource === 'message-list') return listMessages(parameters);
     if (numberSid === undefined) return listNumbers(parameters);
     const number = numbers.find((candidate) => candidate.sid === numberSid);
     if (!number)
@@ -215,9 +227,52 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       messagingServiceSid,
       body,
       statusCallback: first(parameters.StatusCallback),
+      createdAt: new Date(),
     };
     sentMessages.push(message);
     return { status: 201, body: messageJson(message) };
+  }
+
+  /** The message list, newest first as Twilio lists it, in one page. */
+  function listMessages(parameters: Record<string, string | string[]>): Answer {
+    const to = first(parameters.To);
+    const from = first(parameters.From);
+    const on = dateParameter(parameters.DateSent);
+    const before = dateParameter(parameters['DateSent<']);
+    const after = dateParameter(parameters['DateSent>']);
+    const matching = sentMessages
+      .filter(
+        (message) =>
+          (to === undefined || message.to === to) &&
+          (from === undefined || (message.from ?? FAKE_SMS_NUMBER) === from) &&
+          (on === undefined ||
+            message.createdAt.toISOString().slice(0, 10) === on.toISOString().slice(0, 10)) &&
+          (before === undefined || message.createdAt <= before) &&
+          (after === undefined || message.createdAt >= after),
+      )
+      .reverse();
+    const pageSize = Number(first(parameters.PageSize) ?? '50');
+    const uri = `/${API_VERSION}${accountPath}/Messages.json?PageSize=${pageSize}&Page=0`;
+    return {
+      status: 200,
+      body: {
+        messages: matching.slice(0, pageSize).map((message) => ({
+          ...messageJson(message),
+          // Listed after the fact: sent, from the number the service picked.
+          status: 'sent',
+          from: message.from ?? FAKE_SMS_NUMBER,
+          date_sent: rfc2822(message.createdAt),
+        })),
+        end: Math.max(0, Math.min(matching.length, pageSize) - 1),
+        first_page_uri: uri,
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri,
+      },
+    };
   }
 
   function listNumbers(parameters: Record<string, string | string[]>): Answer {
@@ -271,7 +326,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
   }
 
   function messageJson(message: FakeTwilioMessage) {
-    const now = rfc2822(new Date());
+    const now = rfc2822(message.createdAt);
     return {
       account_sid: accountSid,
       api_version: API_VERSION,
@@ -332,7 +387,10 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       if (next.retryAfter !== undefined) answer.headers = { 'retry-after': String(next.retryAfter) };
       return writeJson(response, answer);
     }
-    writeJson(response, perform(method, found.resource, found.numberSid, parameters));
+    const answer = perform(method, found.resource, found.numberSid, parameters);
+    const delayMs = delays.get(found.resource);
+    if (delayMs) await wait(delayMs);
+    writeJson(response, answer);
   }
 
   const server = createServer((request, response) => {
@@ -350,6 +408,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
     numbers: () => numbers.map((number) => ({ ...number })),
     fail(resource, responses) {
       scripted.set(resource, [...(scripted.get(resource) ?? []), ...responses]);
+    },
+    delay(resource, ms) {
+      delays.set(resource, ms);
     },
     optOut(phoneNumber) {
       optedOut.add(phoneNumber);
@@ -447,4 +508,12 @@ function statusText(status: number): string {
 
 function rfc2822(date: Date): string {
   return date.toUTCString().replace('GMT', '+0000');
+}
+
+/** A date filter's value (`2026-12-01` or a full ISO time); undefined when absent or unreadable. */
+function dateParameter(value: string | string[] | undefined): Date | undefined {
+  const text = first(value);
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventTool } from '../../src/integrations/caldav/create-event.ts';
 import { caldavIntegration } from '../../src/integrations/caldav/integration.ts';
 import { readCalendarTool } from '../../src/integrations/caldav/read-calendar.ts';
+import { testEgress } from '../support/egress.ts';
 import { freeLoopbackPort } from '../support/ports.ts';
 import { RADICALE_PASSWORD, RADICALE_USER, type RadicaleServer, startRadicale } from '../support/radicale.ts';
 import { toolFailure as failure, toolContext } from './tool-run.ts';
@@ -231,6 +232,32 @@ describe('create_event against a real Radicale', () => {
     ).toBe(false);
   });
 
+  it('a re-run of the same call stores nothing twice and answers with the stored event', async () => {
+    const key = { idempotencyKey: 'job-calendar:2:0' };
+    const run = (start: string) =>
+      createEventTool.run(
+        createEventTool.inputSchema.parse({ title: 'Einmalig', start }),
+        toolContext(calendarConfig(), AbortSignal.timeout(15_000), now, key),
+      );
+    const first = JSON.parse((await run('2026-11-30T09:00:00Z')).content);
+    // The re-run's model asked for another time: the event the first run stored stands.
+    const again = JSON.parse((await run('2026-11-30T15:00:00Z')).content);
+    expect(again).toEqual(first);
+    expect(first.created).toEqual({
+      uid: expect.stringMatching(/^switchboard-[0-9a-f]{32}@switchboard$/),
+      start: '2026-11-30T09:00:00.000Z',
+      end: '2026-11-30T10:00:00.000Z',
+    });
+    const stored = await radicale.readCalendar(workCalendar);
+    expect(stored.split('SUMMARY:Einmalig')).toHaveLength(2);
+    // Another tenant with the same job key is another call.
+    await createEventTool.run(
+      createEventTool.inputSchema.parse({ title: 'Einmalig', start: '2026-11-30T09:00:00Z' }),
+      toolContext(calendarConfig(), AbortSignal.timeout(15_000), now, { ...key, tenantId: 'tenant-2' }),
+    );
+    expect((await radicale.readCalendar(workCalendar)).split('SUMMARY:Einmalig')).toHaveLength(3);
+  });
+
   it('fails with auth_expired on a wrong password and creates nothing', async () => {
     const before = await radicale.readCalendar(workCalendar);
     const error = await failure(
@@ -246,7 +273,7 @@ describe('create_event against a real Radicale', () => {
 
 describe('the caldav connector test', () => {
   it('is ok and names the calendar it will use', async () => {
-    expect(await caldavIntegration.test(calendarConfig(), AbortSignal.timeout(15_000))).toEqual({
+    expect(await caldavIntegration.test(calendarConfig(), AbortSignal.timeout(15_000), testEgress)).toEqual({
       ok: true,
       detail: 'CalDAV: 2 calendar(s); the agent uses "Termine"',
     });
@@ -256,17 +283,20 @@ describe('the caldav connector test', () => {
     const login = await caldavIntegration.test(
       calendarConfig({ password: 'secret-wrong' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(login).toEqual({ ok: false, detail: expect.stringContaining('the login was refused') });
     expect(login.detail).not.toContain('secret-wrong');
     const missing = await caldavIntegration.test(
       calendarConfig({ calendar: 'Urlaub' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(missing).toEqual({ ok: false, detail: expect.stringContaining('the calendar was not found') });
     const empty = await caldavIntegration.test(
       calendarConfig({ server_url: '' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(empty).toEqual({ ok: false, detail: expect.stringContaining('lacks server URL') });
   });

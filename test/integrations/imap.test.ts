@@ -10,8 +10,9 @@ import {
   startFakeSmtpServer,
 } from '../fakes/smtp-server.ts';
 import { DOVECOT_PASSWORD, DOVECOT_USER, type DovecotServer, startDovecot } from '../support/dovecot.ts';
+import { testEgress } from '../support/egress.ts';
 import { freeLoopbackPort } from '../support/ports.ts';
-import { toolContext as context, toolFailure as failure } from './tool-run.ts';
+import { toolContext as context, customer, toolFailure as failure } from './tool-run.ts';
 
 let dovecot: DovecotServer;
 let smtp: FakeSmtpServer;
@@ -25,10 +26,11 @@ function mailConfig(overrides: Record<string, string> = {}): Record<string, stri
     password: DOVECOT_PASSWORD,
     smtp_host: smtp.host,
     smtp_port: String(smtp.port),
-    smtp_tls: 'false',
+    smtp_tls: 'none',
     smtp_user: FAKE_SMTP_USER,
     smtp_password: FAKE_SMTP_PASSWORD,
     from_address: 'shop@example.com',
+    staff_addresses: 'Team@Example.com, owner@example.com',
     ...overrides,
   };
 }
@@ -171,7 +173,55 @@ describe('send_email over a real SMTP server', () => {
       envelopeTo: ['ben@example.com'],
       subject: 'Ihr Termin',
       text: 'Dienstag 10 Uhr passt.\n',
+      messageId: expect.stringMatching(/^<switchboard-[0-9a-f]{32}@example\.com>$/),
     });
+    // Dovecot does not file what SMTP submitted: the tool puts the same message into Sent.
+    const filed = await dovecot.list('Sent');
+    expect(filed.filter((message) => message.messageId === smtp.received.at(-1)!.messageId)).toEqual([
+      expect.objectContaining({ subject: 'Ihr Termin', to: ['ben@example.com'] }),
+    ]);
+  });
+
+  it('a re-run of the same call finds its mail in Sent and sends nothing again', async () => {
+    const input = { to: 'ben@example.com', subject: 'Einmal', body: 'Nur einmal senden.' };
+    const first = context(mailConfig(), undefined, undefined, { idempotencyKey: 'job-rerun:1:0' });
+    const before = smtp.received.length;
+    expect(JSON.parse((await sendEmailTool.run(input, first)).content)).toEqual({ sent: true, accepted: 1 });
+    const rerun = context(mailConfig(), undefined, undefined, { idempotencyKey: 'job-rerun:1:0' });
+    expect(JSON.parse((await sendEmailTool.run(input, rerun)).content)).toEqual({ sent: true, accepted: 1 });
+    expect(smtp.received.length).toBe(before + 1);
+    const messageId = smtp.received.at(-1)!.messageId;
+    expect((await dovecot.list('Sent')).filter((message) => message.messageId === messageId)).toHaveLength(1);
+    // Another call (another key) is another mail.
+    const next = context(mailConfig(), undefined, undefined, { idempotencyKey: 'job-rerun:1:1' });
+    await sendEmailTool.run(input, next);
+    expect(smtp.received.length).toBe(before + 2);
+    expect(smtp.received.at(-1)!.messageId).not.toBe(messageId);
+  });
+
+  it("sends for a customer only to the customer's own address or the team's", async () => {
+    const anna = customer('contact-anna', ['anna@example.com']);
+    const before = smtp.received.length;
+    const send = (to: string, caller = anna) =>
+      sendEmailTool.run(
+        { to, subject: 'Kopie', body: 'Ihre Anfrage' },
+        context(mailConfig(), undefined, undefined, { caller }),
+      );
+    await send('anna@example.com');
+    await send('team@example.com');
+    for (const to of ['attacker@example.org', 'ben@example.com', 'anna@example.com.evil.example']) {
+      const refused = await failure(send(to));
+      expect(refused.errorType).toBe('permission_denied');
+    }
+    // A sender whose mail failed authentication does not own the address it claims.
+    const forged = await failure(
+      send('anna@example.com', customer('contact-anna', ['anna@example.com'], false)),
+    );
+    expect(forged.errorType).toBe('permission_denied');
+    expect(smtp.received.slice(before).map((mail) => mail.envelopeTo)).toEqual([
+      ['anna@example.com'],
+      ['team@example.com'],
+    ]);
   });
 
   it('rejects a header injection in the subject and an invalid address', () => {
@@ -210,7 +260,7 @@ describe('send_email over a real SMTP server', () => {
 
 describe('the imap connector test', () => {
   it('is ok with working IMAP and SMTP logins', async () => {
-    const check = await imapIntegration.test(mailConfig(), AbortSignal.timeout(15_000));
+    const check = await imapIntegration.test(mailConfig(), AbortSignal.timeout(15_000), testEgress);
     expect(check).toEqual({ ok: true, detail: expect.stringContaining(`IMAP 127.0.0.1:${dovecot.port}`) });
   });
 
@@ -218,6 +268,7 @@ describe('the imap connector test', () => {
     const imap = await imapIntegration.test(
       mailConfig({ password: 'secret-wrong' }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(imap.ok).toBe(false);
     expect(imap.detail).toMatch(/^IMAP: the login was refused/);
@@ -225,12 +276,17 @@ describe('the imap connector test', () => {
     const smtpDown = await imapIntegration.test(
       mailConfig({ smtp_port: String(await freeLoopbackPort()) }),
       AbortSignal.timeout(15_000),
+      testEgress,
     );
     expect(smtpDown).toEqual({
       ok: false,
-      detail: expect.stringMatching(/^SMTP: the server could not be reached/),
+      detail: 'SMTP: connection refused',
     });
-    const missing = await imapIntegration.test(mailConfig({ password: '' }), AbortSignal.timeout(15_000));
+    const missing = await imapIntegration.test(
+      mailConfig({ password: '' }),
+      AbortSignal.timeout(15_000),
+      testEgress,
+    );
     expect(missing).toEqual({ ok: false, detail: expect.stringContaining('lacks host, user or password') });
   });
 });

@@ -1,21 +1,42 @@
 /** What the tool tests share: a `ToolContext` for a connector config, and catching a `ToolError`. */
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type ToolContext, ToolError } from '../../src/integrations/types.ts';
+import { type ToolCaller, type ToolContext, ToolError } from '../../src/integrations/types.ts';
+import { testEgress } from '../support/egress.ts';
 
-/** A context as the agent's registry would build it, with a 15-second budget unless given one. */
+export const staffCaller: ToolCaller = {
+  kind: 'staff',
+  contactId: null,
+  emails: [],
+  phones: [],
+  verified: true,
+};
+
+/** A verified customer with these email addresses. */
+export function customer(contactId: string, emails: string[] = [], verified = true): ToolCaller {
+  return { kind: 'customer', contactId, emails, phones: [], verified };
+}
+
+/**
+ * A context as the agent's registry would build it, with a 15-second budget unless given one,
+ * for a staff caller, with a call key of its own (a shared key would make side effects no-ops).
+ */
 export function toolContext(
   config: Record<string, string>,
   signal: AbortSignal = AbortSignal.timeout(15_000),
   now: Date = new Date(),
+  overrides: Partial<Pick<ToolContext, 'caller' | 'idempotencyKey' | 'tenantId'>> = {},
 ): ToolContext {
   return {
     tenantId: 'tenant-1',
     conversationId: 'conversation-1',
-    caller: { kind: 'staff', contactId: null, emails: [], phones: [], verified: true },
-    idempotencyKey: 'job-1:0:0',
+    caller: staffCaller,
+    idempotencyKey: `job-${randomUUID()}:0:0`,
     config,
     signal,
+    egress: testEgress,
     now: () => now,
+    ...overrides,
   };
 }
 

@@ -71,7 +71,7 @@ describe('the smtp connector in the hub', () => {
     const check = await call('POST', '/smtp/test');
     expect(check.json()).toMatchObject({
       ok: false,
-      detail: expect.stringMatching(/refused the user name or password/),
+      detail: expect.stringMatching(/authentication failed: check user and password$/),
     });
     expect(check.body).not.toContain('the-wrong-password');
     expect(await status()).toBe('error');

@@ -9,6 +9,7 @@ import {
 import type { LeasedJob } from '../../src/queue/jobs.ts';
 import { type FakeSmtpServer, smtpValues, startFakeSmtpServer } from '../fakes/smtp-server.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
+import { testEgress } from '../support/egress.ts';
 
 describe('staff notifications', () => {
   let store: TestStore;
@@ -26,6 +27,7 @@ describe('staff notifications', () => {
       db: store.db,
       clock: systemClock,
       loadSmtpConfig: async () => smtpConfig,
+      egress: testEgress,
     });
     const tenant = await store.db.tenant.create({ data: { slug: 'bakery', name: 'Bakery Ada' } });
     const contact = await store.db.contact.create({
@@ -72,7 +74,10 @@ describe('staff notifications', () => {
         attempts: 1,
         maxAttempts: job.maxAttempts,
       };
-      await notifier.jobHandlers[NOTIFY_STAFF_JOB](leased);
+      await notifier.jobHandlers[NOTIFY_STAFF_JOB](leased, {
+        signal: new AbortController().signal,
+        confirmLease: async () => {},
+      });
     }
   }
 

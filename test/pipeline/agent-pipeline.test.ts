@@ -47,7 +47,8 @@ afterEach(async () => {
 });
 
 async function start(options: { withModel: boolean; timeoutMs?: number }) {
-  const tool: Tool = inboxTool(behaviours, 'telegram') as unknown as Tool;
+  // Customer-scoped like the real read_emails: the conversation is with a customer.
+  const tool: Tool = inboxTool(behaviours, 'telegram', 'customer') as unknown as Tool;
   gateway = await startTestGateway({
     store,
     telegram,

@@ -1,6 +1,8 @@
+import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/queue/backoff.ts';
 import { completeJob, enqueueJobs, leaseJobs, renewLease } from '../../src/queue/jobs.ts';
+import { openStore } from '../../src/store/index.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 
 describe('retry delays', () => {
@@ -71,18 +73,51 @@ describe('job leasing', () => {
     expect(await lease('worker-b', 4_000)).toEqual([]);
   });
 
-  it('never gives one job to two concurrent claimers', async () => {
-    await store.db.$transaction((tx) =>
-      enqueueJobs(
-        tx,
-        Array.from({ length: 60 }, (_, index) => ({ tenantId, kind: 'k', payload: { index }, runAtMs: 0 })),
-      ),
+  // Each claimer has its own store, as separate processes would: on PostgreSQL several
+  // connections race in the database itself (FOR UPDATE SKIP LOCKED); on SQLite they
+  // contend for the file's one writer.
+  it('never gives one job to two concurrent claimers on separate connections', async () => {
+    const claimers = await Promise.all(
+      Array.from({ length: 6 }, () => openStore({ databaseUrl: store.url, dataDir: tmpdir() })),
     );
-    const batches = await Promise.all(
-      ['a', 'b', 'c', 'd', 'e', 'f'].map((worker) => lease(`worker-${worker}`, 1_000, 15)),
-    );
-    const ids = batches.flat().map((job) => job.id);
-    expect(ids).toHaveLength(60);
-    expect(new Set(ids).size).toBe(60);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        await store.db.$transaction((tx) =>
+          enqueueJobs(
+            tx,
+            Array.from({ length: 60 }, (_, index) => ({
+              tenantId,
+              kind: 'k',
+              payload: { index },
+              runAtMs: 0,
+            })),
+          ),
+        );
+        const batches = await Promise.all(
+          claimers.map((claimer, index) =>
+            leaseJobs(claimer.db, claimer.dialect, {
+              workerId: `worker-${index}`,
+              limit: 15,
+              nowMs: 1_000 + round,
+              leaseMs: 1_000_000,
+            }),
+          ),
+        );
+        const ids = batches.flat().map((job) => job.id);
+        expect(ids).toHaveLength(60);
+        expect(new Set(ids).size).toBe(60);
+        // The database agrees: each job is held by the one claimer that got it.
+        const owners = new Map(
+          batches.flatMap((batch, index) => batch.map((job) => [job.id, `worker-${index}`])),
+        );
+        const rows = await store.db.job.findMany({
+          where: { id: { in: ids } },
+          select: { id: true, lockedBy: true },
+        });
+        for (const row of rows) expect(row.lockedBy).toBe(owners.get(row.id));
+      }
+    } finally {
+      await Promise.all(claimers.map((claimer) => claimer.close()));
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createPendingAction } from '../../src/agent/pending-actions.ts';
+import { recordTurnUsage } from '../../src/agent/token-usage.ts';
 import { createWriteKey, exampleEvent, exampleProperties } from '../analytics/support.ts';
 import {
   type ConnectedTenant,
@@ -24,6 +26,9 @@ interface Scene {
   /** A's staff member, logged in; B's staff member is the fourth identity. */
   staffOfA: StaffSession;
   staffOfB: StaffSession;
+  /** The ids of A's and B's pending actions (a tool call waiting for approval). */
+  actionOfA: string;
+  actionOfB: string;
 }
 
 /** Who sends B's requests: B's own token, B's token claiming A, or the admin acting for B. */
@@ -193,6 +198,7 @@ const tenantRoutes: TenantRoute[] = [
   },
   ...analyticsRoutes(),
   ...workspaceRoutes(),
+  ...agentSafetyRoutes(),
 ];
 
 /** The staff workspace: conversation actions, users and the event stream. A's ids in every path. */
@@ -317,6 +323,54 @@ async function streamEvents(scene: Scene, headers: Record<string, string>): Prom
 }
 
 /**
+ * Pending actions and token usage. A and B each have a pending action and a day of usage
+ * (A 1234 tokens, B 7), so each answer shows whether A's leaked in or A's action moved.
+ */
+function agentSafetyRoutes(): TenantRoute[] {
+  const decide = (verb: 'approve' | 'reject'): TenantRoute => ({
+    method: 'POST',
+    path: `/admin/actions/:id/${verb}`,
+    url: ({ actionOfA }) => `/admin/actions/${actionOfA}/${verb}`,
+    async check({ world, a }, response) {
+      expectError(response, 404, 'NOT_FOUND');
+      const jobs = await world.store.db.job.count({
+        where: { tenantId: a.id, kind: 'agent.approved_action' },
+      });
+      expect(jobs).toBe(0);
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: '/admin/actions',
+      url: () => '/admin/actions?status=pending',
+      async check({ actionOfA, actionOfB }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json().items.map((item: { id: string }) => item.id)).toEqual([actionOfB]);
+        expect(response.body).not.toContain(actionOfA);
+        expect(response.body).not.toContain('a@example.org');
+      },
+    },
+    decide('approve'),
+    decide('reject'),
+    {
+      method: 'GET',
+      path: '/admin/usage',
+      url: () => '/admin/usage?from=2026-01-01&to=2026-12-31',
+      async check(_scene, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json().total).toEqual({
+          turns: 1,
+          promptTokens: 5,
+          completionTokens: 2,
+          totalTokens: 7,
+        });
+      },
+    },
+  ];
+}
+
+/**
  * The analytics routes. A has integration events of every kind and a write key; B has one
  * connect click and its conversation, so each answer shows whether A's data leaked in.
  */
@@ -423,6 +477,8 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
       orderBy: { id: 'asc' },
     }),
     events: await db.analyticsEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    actions: await db.pendingAction.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    usage: await db.tokenUsage.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
   };
 }
 
@@ -485,15 +541,43 @@ describe('tenant isolation', () => {
     });
     const conversationOf = async (tenant: ConnectedTenant) =>
       (await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
+    const conversationOfA = await conversationOf(a);
+    const conversationOfB = await conversationOf(b);
+    const actionOf = async (tenant: ConnectedTenant, conversationId: string, to: string) => {
+      const { db } = world.store;
+      await createPendingAction(db, {
+        tenantId: tenant.id,
+        conversationId,
+        callKey: 'respond:test:0:0',
+        tool: 'send_email',
+        input: { to, subject: 'Hi', body: 'Hello' },
+      });
+      return (await db.pendingAction.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
+    };
+    const usageOf = (tenant: ConnectedTenant, promptTokens: number, completionTokens: number) =>
+      recordTurnUsage(
+        world.store.db,
+        {
+          tenantId: tenant.id,
+          conversationId: undefined,
+          turnKey: 'respond:test',
+          at: new Date('2026-06-01T12:00:00Z'),
+        },
+        { model: 'fake-model', promptTokens, completionTokens },
+      );
+    await usageOf(a, 1000, 234);
+    await usageOf(b, 5, 2);
     scene = {
       world,
       a,
       b,
-      conversationOfA: await conversationOf(a),
-      conversationOfB: await conversationOf(b),
+      conversationOfA,
+      conversationOfB,
       writeKeyOfA,
       staffOfA,
       staffOfB,
+      actionOfA: await actionOf(a, conversationOfA, 'a@example.org'),
+      actionOfB: await actionOf(b, conversationOfB, 'b@example.org'),
     };
   });
 

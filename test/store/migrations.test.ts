@@ -18,7 +18,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('migration histories', () => {
+// PGlite and the WebAssembly schema engine replay the whole history: slow on a busy 2-core machine.
+describe('migration histories', { timeout: 120_000 }, () => {
   it('the sqlite history reproduces the schema', async () => {
     const scratch = await openScratchDatabase('sqlite');
     cleanups.push(scratch.dispose);

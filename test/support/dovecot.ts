@@ -2,7 +2,7 @@
  * A real Dovecot IMAP server (Debian's `dovecot-imapd`) for one test file: its own config,
  * users, mail and runtime folders in a temp dir, listening on a free loopback port, run in
  * the foreground as the test's child process and stopped after. Nothing of the system's
- * Dovecot (services, /etc/dovecot, /run/dovecot) is used. `.ci/run` installs the package; a
+ * Dovecot (services, /etc/dovecot, /run/dovecot) is used. `npm test` installs the package; a
  * missing binary fails the test loudly instead of skipping it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -27,6 +27,18 @@ export interface SeedMessage {
   text: string;
   date: Date;
   seen?: boolean;
+  /** The recipient; the test mailbox's own address when left out. */
+  toAddress?: string;
+  /** The folder to put it in; INBOX when left out. */
+  folder?: string;
+}
+
+/** A stored message as a test checks it. */
+export interface StoredMessage {
+  messageId: string;
+  subject: string;
+  from: string[];
+  to: string[];
 }
 
 export interface DovecotServer {
@@ -34,6 +46,8 @@ export interface DovecotServer {
   port: number;
   /** Appends messages to INBOX over IMAP, as a mail delivery would. */
   seed(messages: SeedMessage[]): Promise<void>;
+  /** The messages of a folder as the server holds them (none when the folder does not exist). */
+  list(folder: string): Promise<StoredMessage[]>;
   /** Stops the server; the port then refuses connections. */
   stop(): Promise<void>;
 }
@@ -55,7 +69,7 @@ function mailOwner(): { uid: number; gid: number; loginUser: string; internalUse
 function rfc822(message: SeedMessage): string {
   return [
     `From: "${message.fromName}" <${message.fromAddress}>`,
-    `To: <${DOVECOT_USER}>`,
+    `To: <${message.toAddress ?? DOVECOT_USER}>`,
     `Subject: ${message.subject}`,
     `Date: ${message.date.toUTCString()}`,
     `Message-ID: <${message.date.getTime()}.${Math.random().toString(36).slice(2)}@test.example>`,
@@ -71,7 +85,7 @@ function rfc822(message: SeedMessage): string {
 /** Starts Dovecot and resolves once it greets on its port. */
 export async function startDovecot(): Promise<DovecotServer> {
   if (!existsSync(dovecotBinary)) {
-    throw new Error(`${dovecotBinary} is missing: install Debian's dovecot-imapd (.ci/run does)`);
+    throw new Error(`${dovecotBinary} is missing: install Debian's dovecot-imapd (npm test does)`);
   }
   const root = await mkdtemp(join(tmpdir(), 'switchboard-dovecot-'));
   // Login processes run as an unprivileged user and must reach the runtime folder.
@@ -155,21 +169,51 @@ export async function startDovecot(): Promise<DovecotServer> {
     throw new Error(`Dovecot did not start on 127.0.0.1:${port}:\n${output}`);
   }
 
+  const login = async () => {
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      auth: { user: DOVECOT_USER, pass: DOVECOT_PASSWORD },
+      logger: false,
+    });
+    await client.connect();
+    return client;
+  };
+
   return {
     host: '127.0.0.1',
     port,
     async seed(messages) {
-      const client = new ImapFlow({
-        host: '127.0.0.1',
-        port,
-        secure: false,
-        auth: { user: DOVECOT_USER, pass: DOVECOT_PASSWORD },
-        logger: false,
-      });
-      await client.connect();
+      const client = await login();
       try {
         for (const message of messages) {
-          await client.append('INBOX', rfc822(message), message.seen ? ['\\Seen'] : [], message.date);
+          const folder = message.folder ?? 'INBOX';
+          if (!(await client.list()).some((existing) => existing.path === folder))
+            await client.mailboxCreate(folder);
+          await client.append(folder, rfc822(message), message.seen ? ['\\Seen'] : [], message.date);
+        }
+      } finally {
+        await client.logout();
+      }
+    },
+    async list(folder) {
+      const client = await login();
+      try {
+        if (!(await client.list()).some((existing) => existing.path === folder)) return [];
+        const lock = await client.getMailboxLock(folder, { readOnly: true });
+        try {
+          const mailbox = client.mailbox;
+          if (!mailbox || mailbox.exists === 0) return [];
+          const messages = await client.fetchAll('1:*', { envelope: true });
+          return messages.map((message) => ({
+            messageId: message.envelope?.messageId ?? '',
+            subject: message.envelope?.subject ?? '',
+            from: (message.envelope?.from ?? []).map((entry) => entry.address ?? ''),
+            to: (message.envelope?.to ?? []).map((entry) => entry.address ?? ''),
+          }));
+        } finally {
+          lock.release();
         }
       } finally {
         await client.logout();

@@ -6,10 +6,11 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { generateKeySpecification, type KeyRing, parseKeyRing } from '../../src/connectors/key-ring.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import type { Tool } from '../../src/integrations/types.ts';
-import { buildApp } from '../../src/server/app.ts';
+import { type AppDependencies, buildApp } from '../../src/server/app.ts';
 import { ensureAdminToken } from '../../src/server/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram } from '../fakes/telegram-api.ts';
+import { TEST_EGRESS_ALLOW } from './egress.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const PUBLIC_URL = 'https://gateway.test';
@@ -40,6 +41,8 @@ export interface TestGatewayOptions {
   keyRing?: KeyRing;
   /** The built web UI to serve at `/` (browser tests). */
   webRoot?: string;
+  /** Logging and server timeouts, where a test needs other than silence and the defaults. */
+  server?: Pick<AppDependencies, 'logger' | 'serverTimeouts'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
@@ -52,6 +55,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     RETRY_MAX_MS: '100',
     MAX_DELIVERY_ATTEMPTS: '4',
     JOB_LEASE_MS: '2000',
+    SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     ...options.environment,
   });
   const keyRing = options.keyRing ?? parseKeyRing(generateKeySpecification());
@@ -63,6 +67,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     pollMs: 25,
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...options.server,
   });
   await ensureAdminToken(options.store.db, ADMIN_TOKEN);
 

@@ -2,7 +2,7 @@
  * A real Radicale CalDAV server (Debian's `radicale`) for one test file: config, htpasswd
  * users and collections in a temp dir, bound to a free loopback port, run as the test's child
  * process and stopped after. It runs with Debian's own Python (`/usr/bin/python3`), where the
- * package installs the module, whatever `python3` comes first on PATH. `.ci/run` installs the
+ * package installs the module, whatever `python3` comes first on PATH. `npm test` installs the
  * package; a missing module fails the test loudly instead of skipping it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ export async function startRadicale(): Promise<RadicaleServer> {
   const probe = spawnSync(python, ['-c', 'import radicale'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new Error(
-      `Radicale is missing for ${python}: install Debian's radicale (.ci/run does)\n${probe.stderr ?? ''}`,
+      `Radicale is missing for ${python}: install Debian's radicale (npm test does)\n${probe.stderr ?? ''}`,
     );
   }
   const root = await mkdtemp(join(tmpdir(), 'switchboard-radicale-'));

@@ -1,6 +1,7 @@
 import type { ChannelAdapter } from '../types.ts';
 import { prepareEmailConfig } from './config.ts';
 import { emailConnector } from './connector.ts';
+import { findPostmarkEmail } from './find-sent.ts';
 import { parsePostmarkInbound } from './parse.ts';
 import { EMAIL_MAX_TEXT_LENGTH, sendPostmarkEmail } from './send.ts';
 import { checkPostmarkConnection, revealInboundWebhookUrl } from './setup.ts';
@@ -16,13 +17,16 @@ export const emailAdapter: ChannelAdapter = {
   connector: emailConnector,
   maxTextLength: EMAIL_MAX_TEXT_LENGTH,
   contentTypes: ['application/json'],
-  // Postmark accepts inbound mail up to 35 MB, and attachments arrive inline as base64 (4/3 larger).
-  bodyLimitBytes: 50 * 1024 * 1024,
+  // Postmark accepts inbound mail up to 35 MB with its attachments already base64-encoded,
+  // and the webhook's JSON carries that same base64; the rest is room for the JSON around it.
+  bodyLimitBytes: 36 * 1024 * 1024,
   threading: true,
   prepareConfig: prepareEmailConfig,
   revealOnSave: revealInboundWebhookUrl,
   verify: verifyPostmarkRequest,
+  verifiesHeadersOnly: true,
   parse: parsePostmarkInbound,
   send: sendPostmarkEmail,
+  findSent: findPostmarkEmail,
   test: checkPostmarkConnection,
 };

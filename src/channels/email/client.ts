@@ -1,4 +1,5 @@
 import { ServerClient } from 'postmark';
+import { parseRetryAfter } from '../provider-errors.ts';
 import type { ProviderEnvironment } from '../types.ts';
 
 /**
@@ -33,18 +34,9 @@ export function createPostmarkConnection(
     timeout: TIMEOUT_SECONDS,
     fetch: async (input, init) => {
       const response = await environment.fetch(input, init);
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
       return response;
     },
   });
   return { client, retryAfterMs: () => retryAfterMs };
-}
-
-/** `Retry-After` is seconds or an HTTP date; anything else is ignored. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }

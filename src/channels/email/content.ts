@@ -1,4 +1,6 @@
 import type { MessagePart } from '../../normalizer/types.ts';
+import { mediaTypeOf } from '../media-type.ts';
+import { htmlToText } from './html-text.ts';
 import { attachmentSchema, type InboundEmail } from './schema.ts';
 
 /**
@@ -15,13 +17,18 @@ type MediaPart = Extract<MessagePart, { type: 'media' }>;
  * that says everything in its subject line). Undefined when all are blank.
  */
 export function emailText(email: InboundEmail): string | undefined {
-  const candidates = [
-    email.StrippedTextReply,
-    email.TextBody,
-    email.HtmlBody ? htmlToText(email.HtmlBody) : undefined,
-    email.Subject,
-  ];
-  return candidates.find((text): text is string => typeof text === 'string' && text.trim() !== '')?.trim();
+  // The HTML is converted only when no text part says it already: conversion is the costly step.
+  return (
+    present(email.StrippedTextReply) ??
+    present(email.TextBody) ??
+    (email.HtmlBody ? present(htmlToText(email.HtmlBody)) : undefined) ??
+    present(email.Subject)
+  );
+}
+
+function present(text: string | null | undefined): string | undefined {
+  const trimmed = text?.trim();
+  return trimmed ? trimmed : undefined;
 }
 
 /**
@@ -52,59 +59,4 @@ export function attachmentParts(email: InboundEmail): MediaPart[] {
     });
   }
   return parts;
-}
-
-function mediaTypeOf(mimeType: string | undefined): MediaPart['mediaType'] {
-  if (mimeType?.startsWith('image/')) return 'image';
-  if (mimeType?.startsWith('audio/')) return 'audio';
-  if (mimeType?.startsWith('video/')) return 'video';
-  return 'document';
-}
-
-/** The named entities mail clients commonly write; German umlauts included. Names are case-sensitive. */
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  auml: 'ä',
-  ouml: 'ö',
-  uuml: 'ü',
-  Auml: 'Ä',
-  Ouml: 'Ö',
-  Uuml: 'Ü',
-  szlig: 'ß',
-  euro: '€',
-  ndash: '–',
-  mdash: '—',
-  hellip: '…',
-  laquo: '«',
-  raquo: '»',
-  copy: '©',
-};
-
-/**
- * A readable plain-text version of an HTML body: line breaks where blocks end, no tags,
- * scripts or styles, common entities decoded. For mail that arrives without a text part;
- * it is not a renderer.
- */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|tr|h[1-6]|blockquote)\s*>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => decodeEntity(name) ?? entity)
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
-function decodeEntity(name: string): string | undefined {
-  if (!name.startsWith('#')) return Object.hasOwn(ENTITIES, name) ? ENTITIES[name] : undefined;
-  const hex = name[1] === 'x' || name[1] === 'X';
-  const code = hex ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-  return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
 }

@@ -1,5 +1,6 @@
 import { Errors } from 'postmark';
 import { AppError } from '../../core/errors.ts';
+import { scrubSecrets } from '../provider-errors.ts';
 
 /** Postmark's ErrorCode for a server token it does not know. */
 const INVALID_TOKEN_CODE = 10;
@@ -18,7 +19,7 @@ export function toPostmarkError(
   options: { token?: string; retryAfterMs?: number } = {},
 ): AppError {
   if (error instanceof AppError) return error;
-  const scrub = (text: string) => (options.token ? text.split(options.token).join('<server-token>') : text);
+  const scrub = (text: string) => scrubSecrets(text, [options.token], '<server-token>');
   if (!(error instanceof Errors.PostmarkError)) {
     const reason = error instanceof Error ? error.message : String(error);
     return new AppError('INTERNAL', `calling Postmark to ${action} failed: ${scrub(reason)}`);

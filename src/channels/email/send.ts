@@ -12,6 +12,9 @@ import { replySubject } from './subject.ts';
  */
 export const EMAIL_MAX_TEXT_LENGTH = 100_000;
 
+/** The metadata key every reply carries with its delivery id (Postmark allows 20 characters). */
+export const DELIVERY_METADATA_KEY = 'switchboard_delivery';
+
 /**
  * References kept in the header: the first message of the thread and the latest ones.
  * RFC 5322 allows dropping the middle of a long chain; clients thread on any match.
@@ -48,6 +51,8 @@ export async function sendPostmarkEmail(message: OutboundMessage, context: SendC
       TextBody: message.text,
       MessageStream: readMessageStream(context.config),
       Headers: threadHeaders(message.thread?.references ?? []),
+      // Lets `findPostmarkEmail` find this email again after a crash hid Postmark's answer.
+      ...(message.deliveryId ? { Metadata: { [DELIVERY_METADATA_KEY]: message.deliveryId } } : {}),
     });
     if (typeof response.MessageID !== 'string' || response.MessageID === '') {
       return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
+import { parseRetryAfter, scrubSecrets } from '../provider-errors.ts';
 import type { SendResult } from '../types.ts';
 
 /**
@@ -42,9 +43,9 @@ export function graphError(
   const parsed = graphErrorSchema.safeParse(body);
   const error = parsed.success ? parsed.data.error : undefined;
   const code = error?.code;
-  const detail = scrub(describe(status, error), secrets);
+  const detail = scrubSecrets(describe(status, error), secrets);
   if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
-    const retryAfterMs = retryAfterFrom(headers);
+    const retryAfterMs = parseRetryAfter(headers.get('retry-after'), Date.now());
     const wait = retryAfterMs === undefined ? '' : `; retry after ${Math.ceil(retryAfterMs / 1000)} s`;
     return new AppError('PROVIDER_RATE_LIMITED', `Meta rate-limited ${operation} (${detail})${wait}`, {
       retryAfterMs,
@@ -78,17 +79,4 @@ function describe(status: number, error: z.infer<typeof graphErrorSchema>['error
   const text = [error.message, details].filter(Boolean).join(': ');
   const shortened = text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH)}…` : text;
   return `HTTP ${status}${code}${shortened === '' ? '' : `: ${shortened}`}`;
-}
-
-/** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
-function retryAfterFrom(headers: Headers): number | undefined {
-  const value = headers.get('retry-after');
-  if (value === null || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((result, secret) => (secret ? result.split(secret).join('<secret>') : result), text);
 }

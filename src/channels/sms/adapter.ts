@@ -1,5 +1,6 @@
 import type { ChannelAdapter } from '../types.ts';
 import { prepareSmsConfig, smsConnector } from './config.ts';
+import { findTwilioMessage } from './find-sent.ts';
 import { smsAutomaticReply } from './keywords.ts';
 import { parseSmsWebhook } from './parse.ts';
 import { splitSmsText, TWILIO_MAX_BODY_LENGTH } from './segments.ts';
@@ -33,6 +34,7 @@ export const smsAdapter: ChannelAdapter = {
   verify: verifySmsRequest,
   parse: parseSmsWebhook,
   send: sendSmsMessage,
+  findSent: findTwilioMessage,
   automaticReply: smsAutomaticReply,
   setup: setupSmsWebhook,
   teardown: teardownSmsWebhook,

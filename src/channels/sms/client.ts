@@ -1,7 +1,7 @@
 import twilio from 'twilio';
+import { parseRetryAfter } from '../provider-errors.ts';
 import type { ProviderEnvironment } from '../types.ts';
 import type { SmsAccount } from './config.ts';
-import { retryAfterMs } from './errors.ts';
 
 /**
  * Longest one API call may take. The SDK's default is 30 s; a send normally answers in well
@@ -56,7 +56,7 @@ export function connectTwilio(account: SmsAccount, environment: ProviderEnvironm
   });
   return {
     client,
-    retryAfterMs: () => retryAfterMs(httpClient.lastResponse?.headers?.['retry-after'], Date.now()),
+    retryAfterMs: () => parseRetryAfter(httpClient.lastResponse?.headers?.['retry-after'], Date.now()),
   };
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../core/errors.ts';
+import { describeCauses, scrubSecrets } from '../provider-errors.ts';
 
 /** Twilio's error code for a send to a recipient who texted STOP: never retried. */
 export const UNSUBSCRIBED_RECIPIENT = 21610;
@@ -53,7 +54,7 @@ export function toTwilioError(
   options: { authToken: string | undefined; retryAfterMs?: number },
 ): AppError {
   if (error instanceof AppError) return error;
-  const scrub = (text: string) => scrubSecret(text, options.authToken);
+  const scrub = (text: string) => scrubSecrets(text, [options.authToken], '<auth-token>');
   const failure = apiFailureOf(error);
   if (failure !== undefined) {
     const detail = scrub(
@@ -93,18 +94,6 @@ export function toTwilioError(
 }
 
 /**
- * Reads a `Retry-After` header (seconds, or an HTTP date) as milliseconds from now;
- * undefined when absent or unreadable.
- */
-export function retryAfterMs(header: unknown, nowMs: number): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/**
  * The SDK throws `RestException` (the 2010 API's error bodies) or `TwilioServiceException`
  * (RFC 9457 bodies of newer APIs) for an answer outside 2xx; both carry a numeric HTTP
  * `status` and Twilio's numeric `code`.
@@ -119,20 +108,4 @@ function apiFailureOf(error: unknown): ApiFailure | undefined {
 /** Axios, which the SDK sends with, marks its errors; with every status accepted, they mean no answer. */
 function isNetworkError(error: unknown): boolean {
   return error instanceof Error && (error as Error & { isAxiosError?: unknown }).isAxiosError === true;
-}
-
-function scrubSecret(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('<auth-token>') : text;
-}
-
-/** "connect ECONNREFUSED 127.0.0.1:9": the useful part may sit in `cause`. */
-function describeCauses(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  // A few levels are enough for socket error → HTTP error; the bound guards against cycles.
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
-    messages.push(current instanceof Error ? current.message : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return [...new Set(messages.filter((message) => message !== ''))].join(': ') || 'unknown error';
 }

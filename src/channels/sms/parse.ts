@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { DeliveryStatus, InboundEvent, MessagePart, Sender } from '../../normalizer/types.ts';
+import { mediaTypeOf } from '../media-type.ts';
 import type { WebhookRequest } from '../types.ts';
 import { describeTwilioError, UNSUBSCRIBED_RECIPIENT } from './errors.ts';
 import { readForm, type TwilioParameters } from './form.ts';
@@ -106,13 +107,6 @@ function mediaParts(inbound: TwilioInbound): MediaPart[] {
     parts.push({ type: 'media', mediaType: mediaTypeOf(mimeType), providerFileId: url, mimeType });
   }
   return parts;
-}
-
-function mediaTypeOf(mimeType: string | undefined): MediaPart['mediaType'] {
-  if (mimeType?.startsWith('image/')) return 'image';
-  if (mimeType?.startsWith('audio/')) return 'audio';
-  if (mimeType?.startsWith('video/')) return 'video';
-  return 'document';
 }
 
 function statusEvents(callback: TwilioStatusCallback): InboundEvent[] {

@@ -17,6 +17,7 @@ export const telegramAdapter: ChannelAdapter = {
   contentTypes: ['application/json'],
   prepareConfig: prepareTelegramConfig,
   verify: verifyTelegramRequest,
+  verifiesHeadersOnly: true,
   parse: parseTelegramUpdate,
   send: sendTelegramMessage,
   acknowledgeInbound: (inbound, context) => showTelegramTyping(inbound.chatId, context),

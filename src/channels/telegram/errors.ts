@@ -1,5 +1,6 @@
 import { GrammyError, HttpError } from 'grammy';
 import { AppError } from '../../core/errors.ts';
+import { describeCauses, scrubSecrets } from '../provider-errors.ts';
 
 const TOKEN_PLACEHOLDER = '<bot-token>';
 
@@ -9,7 +10,7 @@ const TOKEN_PLACEHOLDER = '<bot-token>';
  * in that URL position are replaced.
  */
 export function scrubToken(text: string, token: string | undefined): string {
-  const withoutToken = token ? text.split(token).join(TOKEN_PLACEHOLDER) : text;
+  const withoutToken = scrubSecrets(text, [token], TOKEN_PLACEHOLDER);
   return withoutToken.replace(/\/bot[^/\s]+\//g, `/bot${TOKEN_PLACEHOLDER}/`);
 }
 
@@ -50,16 +51,4 @@ export function toTelegramError(error: unknown, method: string, token: string | 
     'INTERNAL',
     `calling Telegram ${method} failed: ${scrubToken(describeCauses(error), token)}`,
   );
-}
-
-/** "fetch failed: connect ECONNREFUSED 127.0.0.1:9": undici hides the useful part in `cause`. */
-function describeCauses(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  // A few levels are enough for fetch → socket error; the bound guards against cycles.
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
-    messages.push(current instanceof Error ? current.message : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return messages.filter((message) => message !== '').join(': ') || 'unknown error';
 }

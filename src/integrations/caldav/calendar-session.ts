@@ -1,4 +1,5 @@
 import { createDAVClient, type DAVCalendar } from 'tsdav';
+import type { Egress } from '../../core/egress.ts';
 import { ToolError } from '../types.ts';
 import { guardedFetch } from './http-errors.ts';
 import type { CalendarSettings } from './settings.ts';
@@ -26,14 +27,17 @@ function matches(calendar: DAVCalendar, wanted: string): boolean {
   );
 }
 
-/** Lists the account's calendars (discovery via tsdav), for the connector test. */
-export async function listCalendars(settings: CalendarSettings, signal: AbortSignal) {
+/**
+ * Lists the account's calendars (discovery via tsdav). Every request goes through the egress
+ * guard's fetch, so discovery's redirects stay on the configured host.
+ */
+export async function listCalendars(settings: CalendarSettings, egress: Egress, signal: AbortSignal) {
   const client = await createDAVClient({
     serverUrl: settings.serverUrl,
     credentials: { username: settings.user, password: settings.password },
     authMethod: 'Basic',
     defaultAccountType: 'caldav',
-    fetch: guardedFetch(signal),
+    fetch: guardedFetch(egress, signal, new URL(settings.serverUrl).hostname),
   });
   return { client, calendars: await client.fetchCalendars() };
 }
@@ -44,10 +48,11 @@ export async function listCalendars(settings: CalendarSettings, signal: AbortSig
  */
 export async function openCalendar(
   settings: CalendarSettings,
+  egress: Egress,
   signal: AbortSignal,
 ): Promise<CalendarSession> {
   signal.throwIfAborted();
-  const { client, calendars } = await listCalendars(settings, signal);
+  const { client, calendars } = await listCalendars(settings, egress, signal);
   const calendar = settings.calendar
     ? calendars.find((candidate) => matches(candidate, settings.calendar))
     : calendars.find(holdsEvents);

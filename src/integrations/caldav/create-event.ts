@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type Tool, ToolError } from '../types.ts';
+import type { Tool } from '../types.ts';
 import { openCalendar } from './calendar-session.ts';
 import { classifyCalendarError } from './http-errors.ts';
 import { buildEvent } from './icalendar.ts';
 import { readCalendarSettings } from './settings.ts';
+import { eventIdentity, storeEventOnce } from './store-event.ts';
 
 const defaultDurationMinutes = 60;
 
@@ -34,7 +34,10 @@ export const createEventInput = z
 
 export type CreateEventInput = z.infer<typeof createEventInput>;
 
-/** `create_event`: one event in the business's calendar; answers with its UID. */
+/**
+ * `create_event`: one event in the business's calendar; answers with its UID. The UID and the
+ * resource name come from the call's key, so a re-run of the call stores nothing twice.
+ */
 export const createEventTool: Tool<CreateEventInput> = {
   name: 'create_event',
   description: "Create an event (appointment) in the business's calendar. Returns the event's uid.",
@@ -52,14 +55,14 @@ export const createEventTool: Tool<CreateEventInput> = {
     const end = input.end
       ? new Date(input.end)
       : new Date(start.getTime() + (input.durationMinutes ?? defaultDurationMinutes) * 60_000);
-    const uid = `${randomUUID()}@switchboard`;
+    const identity = eventIdentity(context);
     try {
-      const { client, calendar } = await openCalendar(settings, context.signal);
-      const response = await client.createCalendarObject({
-        calendar,
-        filename: `${uid}.ics`,
-        iCalString: buildEvent({
-          uid,
+      const session = await openCalendar(settings, context.egress, context.signal);
+      const stored = await storeEventOnce(session, identity, {
+        start,
+        end,
+        icalendar: buildEvent({
+          uid: identity.uid,
           title: input.title,
           start,
           end,
@@ -67,11 +70,7 @@ export const createEventTool: Tool<CreateEventInput> = {
           now: context.now(),
         }),
       });
-      if (response.status === 404)
-        throw new ToolError('not_found', 'CalDAV: the calendar was not found', 404);
-      if (!response.ok)
-        throw new ToolError('server_error', `CalDAV: server answered ${response.status}`, response.status);
-      const created = { uid, start: start.toISOString(), end: end.toISOString() };
+      const created = { uid: stored.uid, start: stored.start.toISOString(), end: stored.end.toISOString() };
       return { content: JSON.stringify({ created }), itemsProcessed: 1 };
     } catch (error) {
       throw classifyCalendarError(error, context.signal);

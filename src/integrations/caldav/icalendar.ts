@@ -17,8 +17,16 @@ export interface NewEvent {
   start: Date;
   end: Date;
   description?: string;
+  /** The contact a customer booking is for; see `contactProperty`. */
+  contactId?: string;
   now: Date;
 }
+
+/**
+ * The iCalendar property that marks an event as booked by (and for) one contact: customers
+ * list and cancel only events that carry their own contact id here.
+ */
+export const contactProperty = 'x-switchboard-contact';
 
 /**
  * Bounds for expanding a recurring event: occurrences stepped through (a daily event since
@@ -46,6 +54,7 @@ export function buildEvent(event: NewEvent): string {
   component.addPropertyWithValue('dtend', utcTime(event.end));
   component.addPropertyWithValue('summary', event.title);
   if (event.description) component.addPropertyWithValue('description', event.description);
+  if (event.contactId) component.addPropertyWithValue(contactProperty, event.contactId);
   calendar.addSubcomponent(component);
   return calendar.toString();
 }

@@ -47,7 +47,7 @@ export const readCalendarTool: Tool<ReadCalendarInput> = {
     const from = new Date(input.from);
     const to = new Date(input.to);
     try {
-      const { client, calendar } = await openCalendar(settings, context.signal);
+      const { client, calendar } = await openCalendar(settings, context.egress, context.signal);
       // The server filters by time range (recurring events included); we expand and filter exactly.
       const objects = await client.fetchCalendarObjects({
         calendar,

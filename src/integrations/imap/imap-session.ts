@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
+import type { Egress } from '../../core/egress.ts';
 import type { MailSettings } from './settings.ts';
 
 /** Upper bounds for each network step; the call's own signal usually ends it sooner. */
@@ -6,17 +8,23 @@ const connectTimeoutMs = 10_000;
 const socketTimeoutMs = 20_000;
 
 /**
- * Logs in to the IMAP server, runs `work`, and logs out. When `signal` aborts the connection
- * is closed at once, so whatever `work` awaits rejects instead of hanging past the call's time.
+ * Logs in to the IMAP server, runs `work`, and logs out. The connection goes to the address
+ * the egress guard checked, with the TLS server name set to the configured host. When
+ * `signal` aborts the connection is closed at once, so whatever `work` awaits rejects instead
+ * of hanging past the call's time.
  */
 export async function withImapSession<Result>(
   settings: MailSettings['imap'],
+  egress: Egress,
   signal: AbortSignal,
   work: (client: ImapFlow) => Promise<Result>,
 ): Promise<Result> {
   signal.throwIfAborted();
+  const address = await egress.check(settings.host, settings.port);
+  signal.throwIfAborted();
   const client = new ImapFlow({
-    host: settings.host,
+    host: address,
+    ...(isIP(settings.host) ? {} : { servername: settings.host }),
     port: settings.port,
     secure: settings.tls,
     auth: { user: settings.user, pass: settings.password },

@@ -14,7 +14,8 @@ provider that offers IMAP and SMTP (IONOS, Strato, your own server, most hosts).
 2. **User** and **Password**: the mailbox login, usually the full address. The password is
    stored encrypted and never shown again; an app password works where your provider offers one.
 3. **SMTP host**, **SMTP port**, **SMTP TLS**: the sending server, e.g. \`smtp.ionos.de\`,
-   \`465\`, \`true\` (with \`false\`, port 587 upgrades with STARTTLS). Empty host: the IMAP host.
+   \`465\`, \`true\` (with \`false\`, port 587 must upgrade with STARTTLS; \`none\` sends
+   unencrypted, only for a relay on your own network). Empty host: the IMAP host.
 4. **SMTP user**/**SMTP password**: only if sending needs another login than reading.
 5. **From address**: the sender of mails the agent sends; empty means the login.
 
@@ -32,7 +33,8 @@ senden, mit jedem Anbieter, der IMAP und SMTP bietet (IONOS, Strato, eigener Ser
 2. **Benutzer** und **Passwort**: die Anmeldung des Postfachs, meist die volle Adresse. Das
    Passwort wird verschlüsselt gespeichert und nie wieder angezeigt; ein App-Passwort geht auch.
 3. **SMTP-Host**, **SMTP-Port**, **SMTP-TLS**: der Versandserver, z. B. \`smtp.ionos.de\`,
-   \`465\`, \`true\` (mit \`false\` wird Port 587 per STARTTLS verschlüsselt). Leer: der IMAP-Host.
+   \`465\`, \`true\` (mit \`false\` muss Port 587 per STARTTLS verschlüsseln; \`none\` sendet
+   unverschlüsselt, nur für ein Relay im eigenen Netz). Leer: der IMAP-Host.
 4. **SMTP-Benutzer**/**SMTP-Passwort**: nur wenn der Versand eine andere Anmeldung braucht.
 5. **Absenderadresse**: der Absender der Mails des Agenten; leer heißt: die Anmeldung.
 
@@ -82,7 +84,7 @@ export const imapDefinition: ConnectorDefinition = {
       label: 'SMTP TLS',
       required: false,
       secret: false,
-      description: 'true (default, implicit TLS) or false (STARTTLS when offered).',
+      description: 'true (default, implicit TLS), false (STARTTLS required) or none (unencrypted relay).',
     },
     {
       key: 'smtp_user',

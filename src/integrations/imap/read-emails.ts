@@ -118,7 +118,7 @@ export const readEmailsTool: Tool<ReadEmailsInput> = {
   async run(input, context) {
     const settings = readMailSettings(context.config);
     try {
-      const emails = await withImapSession(settings.imap, context.signal, (client) =>
+      const emails = await withImapSession(settings.imap, context.egress, context.signal, (client) =>
         latestEmails(client, input),
       );
       return { content: JSON.stringify({ emails }), itemsProcessed: emails.length };

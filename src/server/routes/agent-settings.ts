@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { agentSettingsSchema, loadAgentSettings, saveAgentSettings } from '../../agent/settings.ts';
+import {
+  type AgentSettings,
+  agentSettingsSchema,
+  loadAgentSettings,
+  saveAgentSettings,
+} from '../../agent/settings.ts';
+import { writeAudit } from '../../connectors/audit.ts';
 import type { Db } from '../../store/index.ts';
-import { tenantCaller } from '../caller.ts';
+import { actorOf, tenantCaller } from '../caller.ts';
 import { parseInput } from '../validate.ts';
 
 /**
@@ -14,9 +20,22 @@ export async function agentSettingsRoutes(app: FastifyInstance, options: { db: D
   app.get('/admin/agent', async (request) => loadAgentSettings(db, tenantCaller(request).tenantId));
 
   app.put('/admin/agent', async (request) => {
-    const { tenantId } = tenantCaller(request);
+    const caller = tenantCaller(request);
+    const { tenantId } = caller;
     const settings = parseInput(agentSettingsSchema, request.body ?? {}, 'body');
+    const before = await loadAgentSettings(db, tenantId);
     await saveAgentSettings(db, tenantId, settings);
+    const changed = (Object.keys(settings) as Array<keyof AgentSettings>).filter(
+      (field) => JSON.stringify(settings[field]) !== JSON.stringify(before[field]),
+    );
+    // Field names, and the tool policy in full (tool names are no secret); never the prompt or FAQ text.
+    await writeAudit(db, {
+      tenantId,
+      actor: actorOf(caller),
+      action: 'agent.settings_changed',
+      target: 'agent',
+      details: { changed, enabledTools: settings.enabledTools, approvalRequired: settings.approvalRequired },
+    });
     return settings;
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ChannelAdapter } from '../../channels/types.ts';
+import type { ChannelAdapter, WebhookRequest } from '../../channels/types.ts';
 import type { ConnectorValues } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
@@ -16,23 +16,61 @@ export interface WebhookDependencies {
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/** The tenant and configuration a webhook request was addressed to, found from its URL alone. */
+interface Target {
+  tenantId: string;
+  config: ConnectorValues;
+}
+
+type WebhookRouteRequest = FastifyRequest<{ Params: { tenantSlug: string } }>;
+
 /**
  * `POST /webhook/<channel>/:tenantSlug` for every channel. Each route does three things:
  * verify the raw bytes, store the parsed events (deduplicated, with their jobs) and answer
  * 200 once that is committed. Nothing is stored when verification fails.
+ *
+ * What the URL and headers can settle is settled before the body is read, in `onRequest`:
+ * the content type, that the tenant exists and has the channel configured, and, for
+ * channels whose secret travels in a header, the secret. A request failing any of these
+ * costs a lookup, never a buffered body. An unknown tenant and an unconfigured channel get
+ * the same answer, so tenant slugs cannot be discovered by probing.
  */
 export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookDependencies): Promise<void> {
   const { channels, publicUrl, tenantBySlug, loadConfig, ingestor, onIngested } = dependencies;
+  const targets = new WeakMap<FastifyRequest, Target>();
 
   // Adapters verify signatures over the exact bytes, so bodies reach them unparsed.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  async function receive(
+  async function findTarget(adapter: ChannelAdapter, tenantSlug: string): Promise<Target> {
+    const tenant = await tenantBySlug(tenantSlug);
+    const config = tenant ? await loadConfig(tenant.id, adapter.id) : undefined;
+    if (!tenant || !config) {
+      throw new AppError('NOT_FOUND', `no ${adapter.id} webhook is configured at this address`);
+    }
+    return { tenantId: tenant.id, config };
+  }
+
+  function webhookRequestOf(request: FastifyRequest, rawBody: Buffer): WebhookRequest {
+    return { headers: request.headers, rawBody, url: `${publicUrl}${request.url}` };
+  }
+
+  function verify(
     adapter: ChannelAdapter,
-    request: FastifyRequest<{ Params: { tenantSlug: string } }>,
-    reply: FastifyReply,
-  ) {
+    request: FastifyRequest,
+    webhookRequest: WebhookRequest,
+    config: ConnectorValues,
+  ): void {
+    const verified = adapter.verify(webhookRequest, config);
+    if (!verified.ok) {
+      request.log.warn({ channel: adapter.id, reason: verified.reason }, 'webhook rejected');
+      throw new AppError('SIGNATURE_INVALID', verified.reason);
+    }
+  }
+
+  /** Everything the headers can tell, before a byte of the body is read. */
+  async function admit(adapter: ChannelAdapter, request: WebhookRouteRequest): Promise<void> {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (!contentType || !adapter.contentTypes.includes(contentType)) {
       throw new AppError(
@@ -40,23 +78,22 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
         `${adapter.id} webhooks must be ${adapter.contentTypes.join(' or ')}`,
       );
     }
-    const tenant = await tenantBySlug(request.params.tenantSlug);
-    if (!tenant) throw new AppError('UNKNOWN_TENANT', `there is no tenant "${request.params.tenantSlug}"`);
-    const config = await loadConfig(tenant.id, adapter.id);
-    if (!config)
-      throw new AppError('CHANNEL_NOT_CONFIGURED', `${adapter.id} is not configured for this tenant`);
-    const webhookRequest = {
-      headers: request.headers,
-      rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-      url: `${publicUrl}${request.url}`,
-    };
-    const verified = adapter.verify(webhookRequest, config);
-    if (!verified.ok) {
-      request.log.warn({ channel: adapter.id, reason: verified.reason }, 'webhook rejected');
-      throw new AppError('SIGNATURE_INVALID', verified.reason);
+    const target = await findTarget(adapter, request.params.tenantSlug);
+    if (adapter.verifiesHeadersOnly) {
+      verify(adapter, request, webhookRequestOf(request, Buffer.alloc(0)), target.config);
     }
+    targets.set(request, target);
+  }
+
+  async function receive(adapter: ChannelAdapter, request: WebhookRouteRequest, reply: FastifyReply) {
+    const { tenantId, config } = targets.get(request)!;
+    const webhookRequest = webhookRequestOf(
+      request,
+      Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+    );
+    if (!adapter.verifiesHeadersOnly) verify(adapter, request, webhookRequest, config);
     const events = adapter.parse(webhookRequest, config);
-    const outcome = await ingestor.ingest({ tenantId: tenant.id, channel: adapter.id, events });
+    const outcome = await ingestor.ingest({ tenantId, channel: adapter.id, events });
     if (outcome.stored > 0) onIngested();
     if (adapter.acknowledgement) {
       return reply.type(adapter.acknowledgement.contentType).send(adapter.acknowledgement.body);
@@ -73,11 +110,7 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
     }>,
     reply: FastifyReply,
   ) {
-    const tenant = await tenantBySlug(request.params.tenantSlug);
-    if (!tenant) throw new AppError('UNKNOWN_TENANT', `there is no tenant "${request.params.tenantSlug}"`);
-    const config = await loadConfig(tenant.id, adapter.id);
-    if (!config)
-      throw new AppError('CHANNEL_NOT_CONFIGURED', `${adapter.id} is not configured for this tenant`);
+    const { config } = await findTarget(adapter, request.params.tenantSlug);
     const result = adapter.handshake!(request.query, config);
     if (!result.ok) throw new AppError('FORBIDDEN', result.reason);
     return reply.type('text/plain').send(result.body);
@@ -87,7 +120,10 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
     for (const subpath of ['', ...(adapter.webhookSubpaths ?? [])]) {
       app.post<{ Params: { tenantSlug: string } }>(
         `/webhook/${adapter.id}/:tenantSlug${subpath}`,
-        { bodyLimit: adapter.bodyLimitBytes ?? DEFAULT_BODY_LIMIT },
+        {
+          bodyLimit: adapter.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+          onRequest: (request) => admit(adapter, request),
+        },
         (request, reply) => receive(adapter, request, reply),
       );
     }
@@ -99,7 +135,13 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
     }
   }
 
-  app.post<{ Params: { channel: string } }>('/webhook/:channel/:tenantSlug', async (request) => {
-    throw new AppError('UNKNOWN_CHANNEL', `there is no channel "${request.params.channel}"`);
-  });
+  app.post<{ Params: { channel: string } }>(
+    '/webhook/:channel/:tenantSlug',
+    {
+      onRequest: async (request) => {
+        throw new AppError('UNKNOWN_CHANNEL', `there is no channel "${request.params.channel}"`);
+      },
+    },
+    async () => undefined,
+  );
 }

@@ -1,0 +1,69 @@
+-- CreateTable
+CREATE TABLE "tool_calls" (
+    "id" TEXT NOT NULL,
+    "tenantId" TEXT NOT NULL,
+    "conversationId" TEXT NOT NULL,
+    "callKey" TEXT NOT NULL,
+    "tool" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'started',
+    "outcome" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "tool_calls_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "pending_actions" (
+    "id" TEXT NOT NULL,
+    "tenantId" TEXT NOT NULL,
+    "conversationId" TEXT NOT NULL,
+    "callKey" TEXT NOT NULL,
+    "tool" TEXT NOT NULL,
+    "input" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'pending',
+    "outcome" TEXT,
+    "decidedBy" TEXT,
+    "decidedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "pending_actions_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "token_usage" (
+    "id" TEXT NOT NULL,
+    "tenantId" TEXT NOT NULL,
+    "conversationId" TEXT,
+    "turnKey" TEXT NOT NULL,
+    "model" TEXT NOT NULL,
+    "day" TEXT NOT NULL,
+    "promptTokens" INTEGER NOT NULL,
+    "completionTokens" INTEGER NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "token_usage_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "daily_notices" (
+    "tenantId" TEXT NOT NULL,
+    "day" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "daily_notices_pkey" PRIMARY KEY ("tenantId","day","kind")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "tool_calls_tenantId_callKey_key" ON "tool_calls"("tenantId", "callKey");
+
+-- CreateIndex
+CREATE INDEX "pending_actions_tenantId_status_createdAt_idx" ON "pending_actions"("tenantId", "status", "createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "pending_actions_tenantId_callKey_key" ON "pending_actions"("tenantId", "callKey");
+
+-- CreateIndex
+CREATE INDEX "token_usage_tenantId_day_idx" ON "token_usage"("tenantId", "day");

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { findAction, listActions } from '../../agent/pending-actions.ts';
+import { writeAudit } from '../../connectors/audit.ts';
+import type { Clock } from '../../core/clock.ts';
+import { AppError } from '../../core/errors.ts';
+import { enqueueJobs } from '../../queue/jobs.ts';
+import type { Db } from '../../store/index.ts';
+import { APPROVED_ACTION_JOB } from '../action-job.ts';
+import { actorOf, tenantCaller } from '../caller.ts';
+import { parseInput } from '../validate.ts';
+
+const listQuery = z.object({
+  status: z.enum(['pending', 'approved', 'done', 'failed', 'rejected']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const actionParams = z.object({ id: z.string().min(1) });
+
+/**
+ * Tool calls that wait for a person (agent setting `approvalRequired`). Approving one runs
+ * it once, through the tool registry, in a job (so a crash does not lose the decision);
+ * rejecting runs nothing. Only a pending action can be decided; every decision is audited.
+ */
+export async function actionRoutes(app: FastifyInstance, options: { db: Db; clock: Clock }): Promise<void> {
+  const { db, clock } = options;
+
+  app.get('/admin/actions', async (request) => {
+    const { tenantId } = tenantCaller(request);
+    const query = parseInput(listQuery, request.query, 'query');
+    return { items: await listActions(db, tenantId, query.status, query.limit) };
+  });
+
+  async function decide(request: Parameters<typeof tenantCaller>[0], decision: 'approved' | 'rejected') {
+    const caller = tenantCaller(request);
+    const { tenantId } = caller;
+    const { id } = parseInput(actionParams, request.params, 'path');
+    const actor = actorOf(caller);
+    const decided = await db.$transaction(async (tx) => {
+      const changed = await tx.pendingAction.updateMany({
+        where: { id, tenantId, status: 'pending' },
+        data: { status: decision, decidedBy: actor, decidedAt: new Date(clock.now()) },
+      });
+      if (changed.count === 0) return false;
+      if (decision === 'approved') {
+        await enqueueJobs(tx, [
+          { tenantId, kind: APPROVED_ACTION_JOB, payload: { actionId: id }, runAtMs: clock.now() },
+        ]);
+      }
+      const { tool } = await tx.pendingAction.findUniqueOrThrow({ where: { id }, select: { tool: true } });
+      await writeAudit(tx, { tenantId, actor, action: `action.${decision}`, target: id, details: { tool } });
+      return true;
+    });
+    if (!decided) {
+      const existing = await db.pendingAction.findFirst({
+        where: { id, tenantId },
+        select: { status: true },
+      });
+      if (!existing) throw new AppError('NOT_FOUND', `no action ${id}`);
+      throw new AppError('CONFLICT', `the action is already ${existing.status}`);
+    }
+    return findAction(db, tenantId, id);
+  }
+
+  app.post('/admin/actions/:id/approve', (request) => decide(request, 'approved'));
+  app.post('/admin/actions/:id/reject', (request) => decide(request, 'rejected'));
+}
