@@ -56,6 +56,7 @@ import { staffUserRoutes } from './routes/staff-users.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { workspaceEvents } from './workspace-events.ts';
@@ -290,6 +291,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       onReplyRecorded: wakeWorker,
     });
     await admin.register(eventStreamRoutes, { events });
+    await admin.register(workspaceAnalyticsRoutes, {
+      tracker: analytics.tracker,
+      integrations,
+      statuses: (tenantId) => configs.statuses(tenantId),
+    });
   });
   await app.register(staffAuthRoutes, { db, clock, limiter: createLoginLimiter(clock) });
   await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});

@@ -263,6 +263,19 @@ function workspaceRoutes(): TenantRoute[] {
       },
     },
     {
+      method: 'POST',
+      path: '/admin/analytics/workspace-events',
+      url: () => '/admin/analytics/workspace-events',
+      payload: { event: 'integration_viewed', connectorId: 'imap' },
+      async check({ world, b }, response) {
+        expect(response.statusCode, response.body).toBe(202);
+        const viewed = await world.store.db.analyticsEvent.findMany({
+          where: { tenantId: b.id, name: 'integration_viewed' },
+        });
+        expect(viewed.map((row) => row.service)).toEqual(['imap_mail']);
+      },
+    },
+    {
       method: 'GET',
       path: '/admin/events',
       url: () => '/admin/events',

@@ -25,6 +25,11 @@ interface MaskedConfig {
   details: Record<string, string>;
 }
 
+/** Reports a view or a connect click to the analytics (the server adds what it knows); never blocks the page. */
+function track(event: 'integration_viewed' | 'integration_connect_clicked', connectorId: string) {
+  return api('POST', '/admin/analytics/workspace-events', { event, connectorId }).catch(() => undefined);
+}
+
 /** Cards by category; a connector's page has its form, its test and reset, and its setup docs beside. */
 export function IntegrationsPage({ selectedId }: { selectedId: string | undefined }) {
   const { t } = useI18n();
@@ -83,6 +88,9 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
     void load();
   }, [load]);
   useEffect(() => {
+    void track('integration_viewed', entry.id);
+  }, [entry.id]);
+  useEffect(() => {
     void api<{ markdown: string }>(
       'GET',
       `/admin/connector-hub/${entry.id}/setup-docs?lang=${language}`,
@@ -107,6 +115,7 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
     // Only what was typed is sent: a secret left empty keeps its stored value on the server.
     const changed = Object.fromEntries(Object.entries(typed).filter(([, value]) => value !== ''));
     void run(async () => {
+      await track('integration_connect_clicked', entry.id);
       await api('PUT', `/admin/connector-hub/${entry.id}/config`, changed);
       return t.saved;
     });
