@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { loadKeyRing } from './connectors/key-ring.ts';
 import { ConfigError, parseConfig } from './core/config.ts';
 import { buildApp } from './server/app.ts';
@@ -13,6 +14,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
  */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  // Created first and private: the database, its WAL and the generated secret key live here.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

@@ -16,7 +16,11 @@ API with tools: OpenAI itself, Azure OpenAI, or one you run (Ollama, vLLM, LM St
 3. **Model**: the model name, e.g. \`gpt-4o-mini\` or \`llama3.1\`. It must support tool calling.
 
 **Test** lists the server's models with the key. Without this connector the agent uses the
-gateway's default model (OPENAI_BASE_URL / OPENAI_API_KEY), or the offline agent.`;
+gateway's default model (OPENAI_BASE_URL / OPENAI_API_KEY), or the offline agent.
+
+A server on the gateway's own machine or network (\`localhost\`, \`10.x\`, \`192.168.x\`…) is
+refused unless the operator allows its addresses in \`SWITCHBOARD_EGRESS_ALLOW\`, e.g.
+\`127.0.0.1:11434,[::1]:11434\` for Ollama on the same machine.`;
 
 const docsGerman = `## Sprachmodell (OpenAI-kompatibel)
 
@@ -30,7 +34,11 @@ mit Tools spricht: OpenAI selbst, Azure OpenAI oder ein eigener (Ollama, vLLM, L
 3. **Modell**: der Modellname, z. B. \`gpt-4o-mini\` oder \`llama3.1\`. Es muss Tool-Calling können.
 
 **Testen** listet mit dem Schlüssel die Modelle des Servers. Ohne diesen Connector nutzt der
-Agent das Standardmodell des Gateways (OPENAI_BASE_URL / OPENAI_API_KEY) oder den Offline-Agenten.`;
+Agent das Standardmodell des Gateways (OPENAI_BASE_URL / OPENAI_API_KEY) oder den Offline-Agenten.
+
+Ein Server auf dem Rechner oder im Netz des Gateways (\`localhost\`, \`10.x\`, \`192.168.x\`…)
+wird abgelehnt, solange der Betreiber seine Adressen nicht in \`SWITCHBOARD_EGRESS_ALLOW\`
+freigibt, z. B. \`127.0.0.1:11434,[::1]:11434\` für Ollama auf demselben Rechner.`;
 
 const definition: ConnectorDefinition = {
   id: 'llm',

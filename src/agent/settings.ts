@@ -45,6 +45,12 @@ export const agentSettingsSchema = z.strictObject({
   maxTokens: z.int().min(16).max(16_000).default(1_000),
   /** Per turn: wall-clock seconds for all model requests and tools together. */
   turnTimeoutSeconds: z.int().min(5).max(300).default(60),
+  /**
+   * Per contact: `once` answers a burst of messages once (a message with a newer one behind
+   * it gets no reply of its own; the newest one's turn sees them all); `each` answers every
+   * message.
+   */
+  burstReplies: z.enum(['once', 'each']).default('once'),
   /** Per contact: agent replies within an hour; past it the conversation goes to staff. */
   maxRepliesPerContactHour: z.int().min(1).max(1_000).default(30),
   /**

@@ -8,6 +8,11 @@ export interface WebhookRequest {
   rawBody: Buffer;
   /** Full public URL the provider called (some signatures cover it). */
   url: string;
+  /**
+   * Called by parsers that keep a batch's good items (Meta's) with the problems of the items
+   * they skipped: paths and schema messages, never values. The route counts and logs them.
+   */
+  onSkipped?(problems: string[]): void;
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };

@@ -106,14 +106,3 @@ export function classifyConnectionFailure(error: unknown): ConnectionFailure | u
   }
   return undefined;
 }
-
-/** True for a failure of the network, whichever client reported it. */
-export function isNetworkFailure(error: unknown): boolean {
-  const reason = classifyConnectionFailure(error);
-  return (
-    reason === 'unresolvable' ||
-    reason === 'connection_refused' ||
-    reason === 'timed_out' ||
-    reason === 'connection_failed'
-  );
-}

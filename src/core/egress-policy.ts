@@ -62,7 +62,7 @@ export function parseEgressAllow(text: string): EgressRule[] {
  * IPv6 (`::ffff:127.0.0.1`) becomes the IPv4 address it reaches, and ipaddr.js reads the
  * other IPv4 spellings (`0x7f.1`, `2130706433`, `0177.0.0.1`) as inet_aton does.
  */
-export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   if (!ipaddr.isValid(bare)) return undefined;
   return ipaddr.process(bare);
@@ -74,7 +74,7 @@ export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefine
  * metadata address 169.254.169.254 among them), carrier-grade NAT, unique-local, unspecified,
  * multicast, broadcast, reserved, and IPv6 ranges that embed an IPv4 address (NAT64, 6to4, Teredo).
  */
-export function isAllowedAddress(
+function isAllowedAddress(
   address: ipaddr.IPv4 | ipaddr.IPv6,
   port: number,
   rules: readonly EgressRule[],

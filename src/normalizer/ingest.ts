@@ -9,6 +9,7 @@ import type {
   InboundMessageEvent,
   InboundStatusEvent,
   InboundSubscriptionEvent,
+  InboundUnsendEvent,
 } from './types.ts';
 
 /** The events of one webhook delivery, for one tenant and channel. */
@@ -65,6 +66,7 @@ export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStore
         if (event.type === 'edit') await applyEdit(tx, item, event);
         else if (event.type === 'status') await applyStatus(tx, item, event);
         else if (event.type === 'subscription') await applySubscription(tx, item, event);
+        else if (event.type === 'unsend') await applyUnsend(tx, item, event);
       }
     }
     return outcomes;
@@ -106,8 +108,11 @@ async function dropDuplicates(
 
 async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promise<StoredInbound[]> {
   const contactIds = await resolveContacts(tx, fresh);
-  // A reply that names a stored message (email) joins that message's conversation, whatever its chat id.
-  const threads = await resolveThreads(tx, fresh);
+  // A reply that names a stored message (email) joins that message's conversation, whatever its
+  // chat id, when the sender is that conversation's contact.
+  const threads = await resolveThreads(tx, fresh, (entry) =>
+    contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
+  );
   const unthreaded = fresh.filter((entry) => !threads.has(entry));
   const conversationIds = await resolveConversations(tx, unthreaded, contactIds);
   const now = new Date();
@@ -126,6 +131,7 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
       parts: JSON.stringify(capped.parts),
       truncated: capped.truncated,
       status: 'received',
+      senderVerified: entry.event.senderVerified ?? null,
       sentAt: entry.event.sentAt,
       createdAt: now,
     };
@@ -156,6 +162,7 @@ type MessageRow = {
   parts: string;
   truncated: boolean;
   status: string;
+  senderVerified: boolean | null;
   sentAt: Date;
   createdAt: Date;
 };
@@ -250,16 +257,17 @@ async function resolveConversations(
   return conversationIds;
 }
 
+/** The unique key of a message by the provider's id, within the item's tenant and channel. */
+function byProviderId(item: IngestItem, providerMessageId: string) {
+  return {
+    tenantId_channel_providerMessageId: { tenantId: item.tenantId, channel: item.channel, providerMessageId },
+  };
+}
+
 /** Replaces a message's content, keeping the replaced version; a replayed edit changes nothing. */
 async function applyEdit(tx: DbTransaction, item: IngestItem, event: InboundEditEvent): Promise<void> {
   const message = await tx.message.findUnique({
-    where: {
-      tenantId_channel_providerMessageId: {
-        tenantId: item.tenantId,
-        channel: item.channel,
-        providerMessageId: event.providerMessageId,
-      },
-    },
+    where: byProviderId(item, event.providerMessageId),
     select: { id: true, text: true, parts: true, editedAt: true },
   });
   if (!message) return;
@@ -277,6 +285,24 @@ async function applyEdit(tx: DbTransaction, item: IngestItem, event: InboundEdit
   });
 }
 
+/**
+ * The sender unsent a message: its text, parts and earlier versions are deleted. The row
+ * stays as `unsent`, so a late redelivery of the original is still recognised as a duplicate.
+ * Only the chat the message came from can unsend it.
+ */
+async function applyUnsend(tx: DbTransaction, item: IngestItem, event: InboundUnsendEvent): Promise<void> {
+  const message = await tx.message.findUnique({
+    where: byProviderId(item, event.providerMessageId),
+    select: { id: true, direction: true, conversation: { select: { externalChatId: true } } },
+  });
+  if (message?.direction !== 'inbound' || message.conversation.externalChatId !== event.chatId) return;
+  await tx.messageEdit.deleteMany({ where: { messageId: message.id } });
+  await tx.message.update({
+    where: { id: message.id },
+    data: { kind: 'unsent', text: null, parts: '[]', editedAt: event.at },
+  });
+}
+
 // `failed` ranks last: a late `sent` or `delivered` (order is not promised) must not erase a failure.
 const statusRank: Record<string, number> = {
   queued: 0,
@@ -290,13 +316,7 @@ const statusRank: Record<string, number> = {
 /** Advances an outbound message's delivery status; statuses arriving out of order never move it back. */
 async function applyStatus(tx: DbTransaction, item: IngestItem, event: InboundStatusEvent): Promise<void> {
   const message = await tx.message.findUnique({
-    where: {
-      tenantId_channel_providerMessageId: {
-        tenantId: item.tenantId,
-        channel: item.channel,
-        providerMessageId: event.providerMessageId,
-      },
-    },
+    where: byProviderId(item, event.providerMessageId),
     select: { id: true, status: true, direction: true },
   });
   if (message?.direction !== 'outbound') return;

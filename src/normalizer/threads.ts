@@ -6,12 +6,18 @@ const key = (...parts: string[]) => parts.join('\u0000');
 /**
  * For messages that name the messages they answer (`threadReferences`, email's In-Reply-To
  * and References), the conversation of the first referenced message already stored for the
- * same tenant and channel. Messages without such a reference are not in the map and join
- * the conversation of their chat id. A batch without references costs no query.
+ * same tenant and channel, provided the sender (`contactOf`) is that conversation's contact:
+ * a Message-ID is no secret, and a stranger who quotes one must not enter someone else's
+ * conversation. Messages without such a reference are not in the map and join the
+ * conversation of their chat id. A batch without references costs no query.
  */
 export async function resolveThreads<
   Entry extends { tenantId: string; channel: string; event: InboundMessageEvent },
->(tx: DbTransaction, entries: Entry[]): Promise<Map<Entry, string>> {
+>(
+  tx: DbTransaction,
+  entries: Entry[],
+  contactOf: (entry: Entry) => string | undefined,
+): Promise<Map<Entry, string>> {
   const threaded = entries.filter((entry) => (entry.event.threadReferences?.length ?? 0) > 0);
   const conversations = new Map<Entry, string>();
   if (threaded.length === 0) return conversations;
@@ -23,20 +29,24 @@ export async function resolveThreads<
         providerMessageId: { in: entry.event.threadReferences },
       })),
     },
-    select: { tenantId: true, channel: true, providerMessageId: true, conversationId: true },
+    select: {
+      tenantId: true,
+      channel: true,
+      providerMessageId: true,
+      conversationId: true,
+      conversation: { select: { contactId: true } },
+    },
   });
   const conversationOf = new Map(
-    referenced.map((row) => [
-      key(row.tenantId, row.channel, row.providerMessageId ?? ''),
-      row.conversationId,
-    ]),
+    referenced.map((row) => [key(row.tenantId, row.channel, row.providerMessageId ?? ''), row]),
   );
   for (const entry of threaded) {
-    // References come most relevant first, so the first one found decides.
-    const conversationId = entry.event
+    // References come most relevant first, so the first one in the sender's own conversations decides.
+    const contactId = contactOf(entry);
+    const found = entry.event
       .threadReferences!.map((reference) => conversationOf.get(key(entry.tenantId, entry.channel, reference)))
-      .find((found) => found !== undefined);
-    if (conversationId !== undefined) conversations.set(entry, conversationId);
+      .find((row) => row !== undefined && row.conversation.contactId === contactId);
+    if (found !== undefined) conversations.set(entry, found.conversationId);
   }
   return conversations;
 }

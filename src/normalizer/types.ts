@@ -51,6 +51,11 @@ export interface InboundMessageEvent {
    * message joins that message's conversation instead of the one for `chatId`.
    */
   threadReferences?: string[];
+  /**
+   * Whether the channel authenticated the sender (email: SPF, DKIM, DMARC). False: it failed,
+   * so the sender may be forged and gets no customer-scoped data; undefined: no result.
+   */
+  senderVerified?: boolean;
 }
 
 export interface InboundEditEvent {
@@ -81,8 +86,18 @@ export interface InboundSubscriptionEvent {
   at: Date;
 }
 
+/** The sender unsent (deleted) one of their messages: its stored content is deleted too. */
+export interface InboundUnsendEvent {
+  type: 'unsend';
+  providerMessageId: string;
+  chatId: string;
+  sender: Sender;
+  at: Date;
+}
+
 export type InboundEvent =
   | InboundMessageEvent
   | InboundEditEvent
   | InboundStatusEvent
-  | InboundSubscriptionEvent;
+  | InboundSubscriptionEvent
+  | InboundUnsendEvent;

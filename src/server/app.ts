@@ -29,6 +29,11 @@ import type { Store } from '../store/index.ts';
 import { APPROVED_ACTION_JOB, createApprovedActionHandler } from './action-job.ts';
 import { createAnalytics } from './analytics.ts';
 import { createAuthenticator } from './auth.ts';
+import {
+  createRetentionHandler,
+  RETENTION_JOB,
+  startRetentionSchedule,
+} from './data-protection/retention.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import {
@@ -41,19 +46,24 @@ import {
 import { prettyOnTerminal } from './logger.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createMetrics } from './metrics.ts';
+import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
 import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
+import { contactRoutes } from './routes/contacts.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
+import { retentionRoutes } from './routes/retention.ts';
 import { staffAuthRoutes } from './routes/staff-auth.ts';
 import { staffUserRoutes } from './routes/staff-users.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
@@ -142,6 +152,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const events = await createEventBus(store);
   const live = workspaceEvents(events);
   registerErrorHandling(app);
+  registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
   metrics.observeWebhooks(app);
 
@@ -198,7 +209,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       logger: app.log,
       clock,
       dailyTokenLimit: config.agentDailyTokens,
-      ...(dependencies.onTokenUsage ? { onUsage: dependencies.onTokenUsage } : {}),
+      onUsage: metrics.countTokens(dependencies.onTokenUsage),
       timeoutMs: config.llm.timeoutMs,
       egress,
     });
@@ -254,9 +265,17 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
+        [RETENTION_JOB]: createRetentionHandler({ db, clock }),
       },
     });
   }
+  const stopRetention = worker
+    ? startRetentionSchedule({
+        db,
+        clock,
+        onError: (error) => app.log.error({ err: error }, 'retention not queued'),
+      })
+    : undefined;
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
   app.decorate('events', events);
@@ -274,7 +293,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         ? await sessions.authenticate(request)
         : await authenticator.authenticate(request);
     });
-    await admin.register(tenantRoutes, { db });
+    await admin.register(tenantRoutes, { store });
+    await admin.register(tokenRoutes, { db, clock });
+    await admin.register(auditLogRoutes, { db });
+    await admin.register(contactRoutes, { store });
+    await admin.register(retentionRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
@@ -311,6 +334,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
 
   app.addHook('onClose', async () => {
+    stopRetention?.();
     await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TenantTokenUsage } from '../agent/tenant-agent.ts';
 import type { Agent } from '../agent/types.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DispatcherDependencies } from '../dispatcher/deliver.ts';
@@ -34,6 +35,8 @@ export interface Metrics {
   countDeadLetters(next?: OnDeadLettered): OnDeadLettered;
   /** The agent, timed per turn, with its tool calls counted by tool and outcome. */
   instrumentAgent(agent: Agent): Agent;
+  /** The tenant agent's `onUsage`: counts a completion's tokens by model, then calls `next`. */
+  countTokens(next?: (usage: TenantTokenUsage) => void): (usage: TenantTokenUsage) => void;
 }
 
 /** A webhook answer's outcome: stored, refused by verification, bad input, or our failure. */
@@ -98,6 +101,12 @@ export function createMetrics(options: { store: Store; clock: Clock }): Metrics 
     name: 'switchboard_tool_calls_total',
     help: 'Tool calls by tool and outcome (success, or the error type).',
     labelNames: ['tool', 'outcome'],
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'switchboard_model_tokens_total',
+    help: 'Model tokens by model and kind (prompt, completion).',
+    labelNames: ['model', 'kind'],
     registers,
   });
   const poolConnections = new Gauge({
@@ -173,6 +182,13 @@ export function createMetrics(options: { store: Store; clock: Clock }): Metrics 
       return async (reply) => {
         deadLetters.inc({ channel: reply.channel, error: reply.errorCode });
         await next?.(reply);
+      };
+    },
+    countTokens(next) {
+      return (usage) => {
+        tokens.inc({ model: usage.model, kind: 'prompt' }, usage.promptTokens);
+        tokens.inc({ model: usage.model, kind: 'completion' }, usage.completionTokens);
+        next?.(usage);
       };
     },
     instrumentAgent(agent) {

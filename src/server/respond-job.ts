@@ -76,7 +76,7 @@ function repliesToContact(db: Db, tenantId: string, contactId: string, since: Da
  * is derived from it too, so its tool calls keep their keys across re-runs.
  *
  * Flood control per contact: a message with a newer one behind it is not answered on its
- * own (the newest answers the burst), and past the tenant's `maxRepliesPerContactHour` the
+ * own (the newest answers the burst; agent setting `burstReplies`), and past the tenant's `maxRepliesPerContactHour` the
  * conversation goes to staff instead of the agent.
  */
 export function createRespondHandler(
@@ -131,8 +131,8 @@ export function createRespondHandler(
       });
     }
     if (automatic === undefined) {
-      if (await newerInboundExists(db, message)) return;
-      const { maxRepliesPerContactHour } = await loadAgentSettings(db, job.tenantId);
+      const { burstReplies, maxRepliesPerContactHour } = await loadAgentSettings(db, job.tenantId);
+      if (burstReplies === 'once' && (await newerInboundExists(db, message))) return;
       const since = new Date(clock.now() - HOUR_MS);
       if (
         (await repliesToContact(db, job.tenantId, conversation.contactId, since)) >= maxRepliesPerContactHour

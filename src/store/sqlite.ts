@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -8,14 +8,23 @@ import { PrismaClient } from './generated/sqlite/client.ts';
 // WAL lets readers work beside the single writer, and with synchronous=NORMAL a commit no longer
 // waits for an fsync (a power cut can lose the last commits, never corrupt the file): about ten
 // times the write rate of the default journal. Foreign keys are per connection in SQLite.
-const connectionSetup = 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;';
+// secure_delete zeroes deleted cells and freed pages, so an erased message leaves no bytes
+// behind in the file (the erase then checkpoints the WAL, which held the old pages).
+const connectionSetup =
+  'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;';
 
 // How long a statement waits for another connection's write lock before failing with SQLITE_BUSY.
 const busyTimeoutMs = 5000;
 
-/** Opens the SQLite database in `file` (creating its folder) through the better-sqlite3 adapter. */
+/**
+ * Opens the SQLite database in `file` through the better-sqlite3 adapter. A missing folder is
+ * created 0700, and the file is created (or kept) 0600: it holds every conversation. SQLite
+ * gives its -wal and -shm files the database file's mode.
+ */
 export async function connectSqlite(file: string): Promise<Connection> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await (await open(file, 'a', 0o600)).close();
+  await chmod(file, 0o600);
   const adapterFactory = withConnectionSetup(new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs }));
   // One file, no pool: its size and the write-ahead log's (which grows when checkpoints lag).
   const size = (name: string) =>

@@ -72,6 +72,7 @@ describe('GET|PUT /admin/agent', () => {
       maxToolCalls: 8,
       maxTokens: 1_000,
       turnTimeoutSeconds: 60,
+      burstReplies: 'once',
       maxRepliesPerContactHour: 30,
       dailyTokenLimit: null,
     });

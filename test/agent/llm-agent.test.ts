@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLlmAgent } from '../../src/agent/llm-agent.ts';
+import { createLlmAgent, type LlmAgentOptions } from '../../src/agent/llm-agent.ts';
 import { type AgentSettings, defaultAgentSettings } from '../../src/agent/settings.ts';
 import { createToolRegistry } from '../../src/agent/tool-registry.ts';
 import type { AgentInput, TranscriptEntry } from '../../src/agent/types.ts';
@@ -39,8 +39,16 @@ afterEach(async () => {
   await store.dispose();
 });
 
-function agent(options: { timeoutMs?: number; maxRetries?: number; contextTokens?: number } = {}) {
+function agent(
+  options: {
+    timeoutMs?: number;
+    maxRetries?: number;
+    contextTokens?: number;
+    onUsage?: LlmAgentOptions['onUsage'];
+  } = {},
+) {
   return createLlmAgent({
+    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
     connection: { apiKey: FAKE_OPENAI_KEY, baseUrl: model.baseUrl, model: 'fake-model' },
     timeoutMs: options.timeoutMs ?? 2_000,
     maxRetries: options.maxRetries ?? 2,
@@ -245,5 +253,48 @@ describe('LLM agent', () => {
     expect(messages.some((message) => message.content?.startsWith('turn 39 '))).toBe(true);
     expect(messages[1]!.role).toBe('user');
     expect(model.requests[0]!.body.tools).toBeUndefined();
+  });
+
+  it('asks for at most max_tokens per answer and sends an answer cut there as it is', async () => {
+    model.script({ text: 'Our opening hours are Mon', finishReason: 'length' });
+    const { built } = await input('Opening hours?', { settings: { maxTokens: 32, enabledTools: [] } });
+    const reply = await agent().reply(built);
+    expect(model.requests[0]!.body.max_tokens).toBe(32);
+    expect(reply.text).toBe('Our opening hours are Mon');
+    expect(failures).toHaveLength(0);
+  });
+
+  it('ends a turn past its wall-clock budget with the honest reply and a handover', async () => {
+    // Each request is within its own timeout, but the turn's five seconds run out.
+    model.script(
+      { delayMs: 3_000, response: { toolCalls: [{ name: 'read_emails', arguments: '{"limit":1}' }] } },
+      { delayMs: 3_000, response: { toolCalls: [{ name: 'read_emails', arguments: '{"limit":1}' }] } },
+      { text: 'never sent' },
+    );
+    const { built, tool } = await input('Emails?', { settings: { turnTimeoutSeconds: 5 } });
+    const started = Date.now();
+    const reply = await agent({ timeoutMs: 10_000, maxRetries: 0 }).reply(built);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(reply.text).toMatch(/^Sorry, I cannot answer properly right now/);
+    expect(tool.inputs).toHaveLength(1);
+    expect(failures).toHaveLength(1);
+    expect(model.remaining()).toBe(1);
+  }, 20_000);
+
+  it("reports every completion's tokens as the server counted them", async () => {
+    model.script(
+      {
+        toolCalls: [{ name: 'read_emails', arguments: '{"limit":1}' }],
+        usage: { promptTokens: 321, completionTokens: 12 },
+      },
+      { text: 'One email.', usage: { promptTokens: 400, completionTokens: 7 } },
+    );
+    const usage: unknown[] = [];
+    const { built } = await input('Emails?', { settings: { model: 'tenant-model' } });
+    await agent({ onUsage: (entry) => usage.push(entry) }).reply(built);
+    expect(usage).toEqual([
+      { model: 'tenant-model', promptTokens: 321, completionTokens: 12 },
+      { model: 'tenant-model', promptTokens: 400, completionTokens: 7 },
+    ]);
   });
 });

@@ -90,42 +90,30 @@ async function ask(
 }
 
 describe('offline agent with tools', () => {
-  it('reads the latest emails in English and German', async () => {
-    const english = await ask('Show me my latest emails', { inbox: [{ kind: 'messages', count: 2 }] });
-    expect(english.reply.text).toBe('Your latest emails:\n1. SECRET-SUBJECT-1\n2. SECRET-SUBJECT-2');
+  it('words the mail the tool returns, in English and German', async () => {
+    const english = await ask('Show me my latest emails', { inbox: [{ kind: 'messages', count: 0 }] });
+    expect(english.reply.text).toBe(
+      'I found no emails from or to your address. I can only look up mail sent from the address you write to us from.',
+    );
     expect(english.inbox.inputs).toEqual([{ limit: 5 }]);
     const german = await ask('Gibt es neue Mails im Posteingang?', {
       inbox: [{ kind: 'messages', count: 0 }],
     });
-    expect(german.reply.text).toBe('Im Posteingang sind keine E-Mails.');
-    const used = (await eventsOf(store.db, ids.tenantId)).filter(
-      (event) => event.name === 'integration_used_in_chat',
-    );
-    expect(used.map((event) => event.properties.items_processed)).toEqual([2, 0]);
+    expect(german.reply.text).toMatch(/^Ich habe keine E-Mails von oder an deine Adresse gefunden/);
   });
 
-  it("reads today's and tomorrow's appointments", async () => {
-    const tomorrow = await ask('Welche Termine habe ich morgen?');
-    expect(tomorrow.calendar.reads).toEqual([
-      { from: new Date(2026, 10, 24).toISOString(), to: new Date(2026, 10, 25).toISOString() },
-    ]);
-    expect(tomorrow.reply.text).toMatch(/^Deine Termine morgen:\n.*Dentist$/);
-    const today = await ask('What appointments do I have today?');
-    expect(today.calendar.reads[0]!.from).toBe(new Date(2026, 10, 23).toISOString());
-    expect(today.reply.text).toBe('There are no appointments today.');
-  });
-
-  it('books an appointment at a German or English date and time', async () => {
-    const german = await ask('Ich möchte einen Termin am Freitag um 15 Uhr buchen');
-    expect(german.calendar.events.at(-1)).toEqual({
-      title: 'Termin mit Ada Lovelace',
-      start: new Date(2026, 10, 27, 15).toISOString(),
-      end: new Date(2026, 10, 27, 16).toISOString(),
-    });
-    expect(german.reply.text).toMatch(/^Erledigt: der Termin am 27\.11\.2026, 15:00 steht im Kalender\.$/);
-    const english = await ask('Can I book an appointment tomorrow at 9:30am?');
-    expect(english.calendar.events.at(-1)?.start).toBe(new Date(2026, 10, 24, 9, 30).toISOString());
-    expect(english.reply.text).toMatch(/^Done: the appointment on 24 Nov 2026, 09:30 is in the calendar\.$/);
+  it('never calls the staff calendar tools, even when they are enabled', async () => {
+    for (const text of [
+      'Welche Termine habe ich morgen?',
+      'Book me tomorrow at 10:00',
+      'Ist morgen was frei?',
+    ]) {
+      const { reply, calendar } = await ask(text);
+      expect(calendar.reads).toEqual([]);
+      expect(calendar.events).toHaveLength(1);
+      // The customer calendar tools are not registered here: the agent says so politely.
+      expect(reply.text, text).toMatch(/not connected|nicht verbunden/);
+    }
   });
 
   it('answers from the FAQ despite typos and inflection', async () => {
@@ -168,7 +156,7 @@ describe('offline agent with tools', () => {
       (event) => event.name === 'integration_error',
     );
     expect(errors.map((event) => event.properties.error_type)).toEqual(['auth_expired']);
-    const unconnected = await ask('Termine heute?', { connected: false });
+    const unconnected = await ask('Zeig mir meine Mails', { connected: false });
     expect(unconnected.reply.text).toMatch(/^Das kann ich hier leider nicht erledigen/);
     const disabled = await ask('latest emails', { settings: { enabledTools: [] } });
     expect(disabled.inbox.inputs).toEqual([]);

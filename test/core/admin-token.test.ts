@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureAdminToken, hashToken } from '../../src/server/auth.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
-const CONFIGURED_TOKEN = 'configured-admin-token-for-the-admin-test';
+// The test gateway registers this value as its SWITCHBOARD_ADMIN_TOKEN on every start.
+const CONFIGURED_TOKEN = ADMIN_TOKEN;
 
 describe('ensureAdminToken', () => {
   let store: TestStore;
@@ -65,12 +66,31 @@ describe('ensureAdminToken', () => {
 
   it('re-enables a revoked configured token on the next start', async () => {
     await ensureAdminToken(store.db, CONFIGURED_TOKEN);
-    await store.db.apiToken.update({
+    const revoked = await store.db.apiToken.update({
       where: { tokenHash: hashToken(CONFIGURED_TOKEN) },
       data: { revokedAt: new Date() },
     });
-    expect(await statusOfListingTenants(CONFIGURED_TOKEN)).toBe(401);
-    await ensureAdminToken(store.db, CONFIGURED_TOKEN);
+    expect(revoked.revokedAt).not.toBeNull();
+    // Starting the gateway registers the configured token again.
     expect(await statusOfListingTenants(CONFIGURED_TOKEN)).toBe(200);
+    const row = await store.db.apiToken.findUniqueOrThrow({
+      where: { tokenHash: hashToken(CONFIGURED_TOKEN) },
+    });
+    expect(row.revokedAt).toBeNull();
+  });
+
+  it('retires the token of the previous SWITCHBOARD_ADMIN_TOKEN when the variable changes, and only that one', async () => {
+    const generated = (await ensureAdminToken(store.db, undefined))!;
+    await ensureAdminToken(store.db, 'the-old-configured-admin-token');
+    expect(await statusOfListingTenants('the-old-configured-admin-token')).toBe(401);
+    // Starting the gateway registered ADMIN_TOKEN: the old value is revoked, the generated token is not.
+    const rows = await store.db.apiToken.findMany({ orderBy: { createdAt: 'asc' } });
+    expect(rows.map((row) => [row.origin, row.revokedAt === null])).toEqual([
+      ['generated', true],
+      ['environment', false],
+      ['environment', true],
+    ]);
+    expect(await statusOfListingTenants(ADMIN_TOKEN)).toBe(200);
+    expect(await statusOfListingTenants(generated)).toBe(200);
   });
 });

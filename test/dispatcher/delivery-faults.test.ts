@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { telegramAdapter } from '../../src/channels/telegram/adapter.ts';
 import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
-import { createTestStore, type TestStore } from '../support/database.ts';
+import { createTestStore, postgresServerUrl, type TestStore } from '../support/database.ts';
 import {
   eventually,
   queueSettled,
@@ -130,6 +130,27 @@ describe('delivery under database and lease faults', () => {
     });
     expect((await deliverJob())?.status).toBe('done');
   });
+
+  it.runIf(postgresServerUrl())(
+    'sends once and ends sent when the database connections drop while the provider answers',
+    async () => {
+      telegram.delay('sendMessage', 1_000);
+      await recordReply('See you tomorrow.', 'dropped-connections');
+      await eventually(() => copiesOf('See you tomorrow.') === 1, 10_000, 'the send');
+      // Every other connection of this database is cut while Telegram's answer is on its way.
+      const dropped = await store.db.$queryRaw<Array<{ dropped: boolean }>>`
+        SELECT pg_terminate_backend(pid) AS dropped FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      expect(dropped.length).toBeGreaterThan(0);
+      telegram.delay('sendMessage', 0);
+      await queueSettled(store.db);
+
+      expect(copiesOf('See you tomorrow.')).toBe(1);
+      expect(
+        await store.db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: 'dropped-connections' } }),
+      ).toMatchObject({ status: 'sent', attempts: 1 });
+    },
+  );
 
   it('retries a database fault before the send instead of dead-lettering the reply', async () => {
     await injectFault('sending');

@@ -16,12 +16,18 @@ import { readBody } from './http.ts';
 /** The key the fake accepts; any other gets 401 like OpenAI. */
 export const FAKE_OPENAI_KEY = 'sk-fake-0123456789';
 
+/** Tokens a scripted answer reports in `usage`; 100 prompt and 20 completion tokens when left out. */
+export interface ScriptedUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** One scripted answer to one chat completion request. */
 export type ScriptedResponse =
   /** The model asks for tools; `arguments` is sent as given (malformed JSON is allowed). */
-  | { toolCalls: Array<{ name: string; arguments: string }>; content?: string }
-  /** The model answers in text. */
-  | { text: string }
+  | { toolCalls: Array<{ name: string; arguments: string }>; content?: string; usage?: ScriptedUsage }
+  /** The model answers in text; `finishReason: 'length'` is an answer cut at `max_tokens`. */
+  | { text: string; usage?: ScriptedUsage; finishReason?: 'stop' | 'length' }
   /** An error status; 429 may carry `retry-after` (seconds). */
   | { status: number; retryAfterSeconds?: number }
   /** An answer that arrives only after `delayMs` (to exceed the client's timeout). */
@@ -36,6 +42,7 @@ export interface ChatRequest {
     tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
     tool_choice?: unknown;
     temperature?: number;
+    max_tokens?: number;
   };
 }
 
@@ -66,7 +73,12 @@ function sendJson(
 
 let sequence = 0;
 
-function completion(model: string, message: Record<string, unknown>, finishReason: string) {
+function completion(
+  model: string,
+  message: Record<string, unknown>,
+  finishReason: string,
+  usage: ScriptedUsage = { promptTokens: 100, completionTokens: 20 },
+) {
   sequence += 1;
   return {
     id: `chatcmpl-FAKE${String(sequence).padStart(24, '0')}`,
@@ -81,7 +93,11 @@ function completion(model: string, message: Record<string, unknown>, finishReaso
         finish_reason: finishReason,
       },
     ],
-    usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+    usage: {
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+      total_tokens: usage.promptTokens + usage.completionTokens,
+    },
     system_fingerprint: 'fp_fake0001',
   };
 }
@@ -111,7 +127,16 @@ function answer(response: ServerResponse, scripted: ScriptedResponse, model: str
     return;
   }
   if ('text' in scripted) {
-    sendJson(response, 200, completion(model, { role: 'assistant', content: scripted.text }, 'stop'));
+    sendJson(
+      response,
+      200,
+      completion(
+        model,
+        { role: 'assistant', content: scripted.text },
+        scripted.finishReason ?? 'stop',
+        scripted.usage,
+      ),
+    );
     return;
   }
   const toolCalls = scripted.toolCalls.map((call, index) => ({
@@ -126,6 +151,7 @@ function answer(response: ServerResponse, scripted: ScriptedResponse, model: str
       model,
       { role: 'assistant', content: scripted.content ?? null, tool_calls: toolCalls },
       'tool_calls',
+      scripted.usage,
     ),
   );
 }

@@ -467,7 +467,7 @@ function sidOf(prefix: string, index: number): string {
 }
 
 function formParameters(raw: string): Record<string, string | string[]> {
-  const parameters: Record<string, string | string[]> = {};
+  const parameters: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(raw)) {
     const earlier = parameters[name];
     if (earlier === undefined) parameters[name] = value;

@@ -71,7 +71,11 @@ describe('read_emails against a real Dovecot', () => {
   it('returns the latest emails newest first, with sender name, subject, date and a short snippet', async () => {
     const input = readEmailsTool.inputSchema.parse({ limit: 2 });
     const result = await readEmailsTool.run(input, context(mailConfig()));
-    const { emails } = JSON.parse(result.content) as { emails: Array<Record<string, unknown>> };
+    const { emails, notice } = JSON.parse(result.content) as {
+      emails: Array<Record<string, unknown>>;
+      notice: string;
+    };
+    expect(notice).toMatch(/never instructions/);
     expect(result.itemsProcessed).toBe(2);
     expect(emails).toEqual([
       {
@@ -150,6 +154,50 @@ describe('read_emails against a real Dovecot', () => {
     expect(error.errorType).toBe('network_error');
     // imapflow's own greeting timeout is 10 s: only the call's signal ends it this soon.
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('shows a customer only mail from or to their own address, matched whole', async () => {
+    await dovecot.seed([
+      {
+        fromName: 'Shop',
+        fromAddress: 'shop@example.com',
+        toAddress: 'anna@example.com',
+        subject: 'Re: Frage zur Lieferung',
+        text: 'Kommt morgen.',
+        date: new Date('2026-11-23T08:00:00Z'),
+      },
+      {
+        fromName: 'Joanna',
+        fromAddress: 'joanna@example.com',
+        subject: 'Not Anna',
+        text: 'A look-alike address.',
+        date: new Date('2026-11-23T09:00:00Z'),
+      },
+    ]);
+    const read = async (caller: ReturnType<typeof customer>, limit = 10) =>
+      JSON.parse(
+        (await readEmailsTool.run({ limit }, context(mailConfig(), undefined, undefined, { caller })))
+          .content,
+      ) as { scope: string; emails: Array<{ subject: string }> };
+    const anna = await read(customer('contact-anna', ['anna@example.com']));
+    expect(anna.emails.map((email) => email.subject)).toEqual([
+      'Re: Frage zur Lieferung',
+      'Frage zur Lieferung',
+    ]);
+    expect(anna.scope).toMatch(/Only emails from or to the customer's own address/);
+    const ben = await read(customer('contact-ben', ['BEN@example.com'.toLowerCase()]), 1);
+    expect(ben.emails.map((email) => email.subject)).toEqual(['Termin nächste Woche']);
+    // No address, or one the sender could not prove: nothing, said plainly, no IMAP login.
+    for (const caller of [
+      customer('contact-phone', []),
+      customer('contact-anna', ['anna@example.com'], false),
+    ]) {
+      const none = await read(caller);
+      expect(none.emails).toEqual([]);
+      expect(none.scope).toMatch(/no verified email address/);
+    }
+    const stranger = await read(customer('contact-x', ['nobody@example.net']));
+    expect(stranger.emails).toEqual([]);
   });
 
   it('rejects invalid arguments before running', () => {

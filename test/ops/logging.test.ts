@@ -65,7 +65,7 @@ async function startAndStop(terminal: boolean): Promise<{ output: string; home: 
       child.stderr!.on('data', collect);
       child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output}`)));
     });
-    const home = await fetch(`${url}/`, { redirect: 'manual' });
+    const home = await fetch(`${url}/`);
     return { output: output.replace(ansiColour, ''), home };
   } finally {
     // The whole group: `script` and the gateway under it.
@@ -93,7 +93,7 @@ describe('logs and the front door', () => {
     expect(output).not.toMatch(/^\{"level"/m);
   });
 
-  it('prints one JSON object per line into a pipe, and GET / serves the workspace (or /docs before it is built)', async () => {
+  it('prints one JSON object per line into a pipe, and GET / serves the workspace (or says where to go before it is built)', async () => {
     const { output, home } = await startAndStop(false);
     const lines = output
       .split('\n')
@@ -103,13 +103,17 @@ describe('logs and the front door', () => {
       expect.objectContaining({ level: 30, msg: expect.stringMatching(/^Server listening at /) }),
     );
     expect(output).not.toMatch(/\] INFO: /);
-    // The workspace once built (`npm ci` builds it), the API documentation before.
+    // The workspace once built (`npm ci` builds it); before that, where to go.
     if (existsSync(path.join(defaultWebRoot, 'index.html'))) {
       expect(home.status).toBe(200);
       expect(await home.text()).toContain('<div id="root">');
     } else {
-      expect(home.status).toBe(302);
-      expect(home.headers.get('location')).toBe('/docs');
+      expect(home.status).toBe(200);
+      expect(await home.json()).toMatchObject({
+        service: 'switchboard',
+        message: expect.stringContaining('README'),
+        links: { health: '/healthz' },
+      });
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * GET /metrics after real traffic: Telegram webhooks (accepted, forged, wrong content type)
  * through the real gateway, the real `openai` package against the loopback model fake with a
- * tool call that succeeds and one that fails, replies to the fake Telegram (one refused for
+ * tool call that succeeds and one that fails (and the tokens it reports), replies to the fake Telegram (one refused for
  * good, so it is dead-lettered), then the counters are compared with what was sent.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ describe('GET /metrics', () => {
     gateway = await startTestGateway({
       store,
       telegram,
-      tools: [inboxTool(behaviours, 'telegram') as unknown as Tool],
+      tools: [inboxTool(behaviours, 'telegram', 'customer') as unknown as Tool],
       environment: {
         METRICS_TOKEN,
         OPENAI_BASE_URL: model.baseUrl,
@@ -151,6 +151,10 @@ describe('GET /metrics', () => {
     expect(value('switchboard_agent_turn_seconds_count{outcome="replied"}')).toBe(3);
     expect(value('switchboard_tool_calls_total{tool="read_emails",outcome="success"}')).toBe(1);
     expect(value('switchboard_tool_calls_total{tool="read_emails",outcome="rate_limited"}')).toBe(1);
+
+    // Five completions (two per tool turn, one for the last), 100 prompt and 20 completion tokens each.
+    expect(value('switchboard_model_tokens_total{model="fake-model",kind="prompt"}')).toBe(500);
+    expect(value('switchboard_model_tokens_total{model="fake-model",kind="completion"}')).toBe(100);
 
     expect(value('switchboard_jobs{kind="respond",status="queued"}')).toBe(1);
     expect(value('switchboard_job_oldest_due_age_seconds{kind="respond"}')).toBeGreaterThanOrEqual(0);

@@ -200,7 +200,10 @@ describe('agent pipeline', () => {
     await start({ withModel: false });
     behaviours.push({ kind: 'messages', count: 1 });
     await send('Show me my latest emails');
-    expect(telegram.sent()[0]!.text).toBe('Your latest emails:\n1. SECRET-SUBJECT-1');
+    // The customer gets the scoped answer (their own mail only), never the inbox's subjects.
+    expect(behaviours).toHaveLength(0);
+    expect(telegram.sent()[0]!.text).toMatch(/^I found no emails from or to your address/);
+    expect(telegram.sent()[0]!.text).not.toContain('SECRET');
     await send('Ich möchte mit einem Mitarbeiter sprechen', 2);
     await eventually(() => telegram.sent().length === 2, 10_000, 'the second reply');
     expect(telegram.sent()[1]!.text).toMatch(/^Ich habe das Gespräch an unser Team übergeben/);

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_OPENAI_KEY, type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-chat.ts';
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, postgresServerUrl, type TestStore } from '../support/database.ts';
 import { ADMIN_TOKEN, eventually, queueSettled, textUpdate } from '../support/gateway.ts';
@@ -81,25 +82,46 @@ describe('crash recovery', () => {
 
   const settled = () => queueSettled(store.db);
 
-  it('answers once when killed after storing the message and before replying', async () => {
-    const first = await start({ WORKER_CONCURRENCY: '0' });
-    const { slug, secret } = await provision(first);
-    const update = textUpdate({ updateId: 1, messageId: 11, chatId: 5550000001, text: 'hello' });
-    expect((await postUpdate(first, slug, secret, update)).status).toBe(200);
-    await first.stop('SIGKILL');
-    expect(await store.db.message.count({ where: { direction: 'inbound' } })).toBe(1);
-    expect(await store.db.job.count({ where: { kind: 'respond', status: 'queued' } })).toBe(1);
-    expect(telegram.sent()).toHaveLength(0);
+  it('answers once when killed while the respond job is waiting for the model', async () => {
+    const model: FakeOpenAi = await startFakeOpenAi();
+    try {
+      const withModel = {
+        OPENAI_BASE_URL: model.baseUrl,
+        OPENAI_API_KEY: FAKE_OPENAI_KEY,
+        OPENAI_MODEL: 'fake-model',
+      };
+      // The first process's model call hangs; the process is killed while it waits.
+      model.script({ delayMs: 120_000, response: { text: 'too late' } }, { text: 'Hello from the florist!' });
+      const first = await start(withModel);
+      const { slug, secret } = await provision(first);
+      const update = textUpdate({ updateId: 1, messageId: 11, chatId: 5550000001, text: 'hello' });
+      expect((await postUpdate(first, slug, secret, update)).status).toBe(200);
+      await eventually(() => model.requests.length === 1, 20_000, 'the model call');
+      const inFlight = await store.db.job.findFirstOrThrow({ where: { kind: 'respond' } });
+      expect(inFlight).toMatchObject({ status: 'running', attempts: 1 });
+      await first.stop('SIGKILL');
+      expect(telegram.sent()).toHaveLength(0);
 
-    const second = await start();
-    await eventually(() => telegram.sent().length === 1, 15_000, 'the reply');
-    // Telegram redelivers the update the dead process had acknowledged: still one reply.
-    expect((await postUpdate(second, slug, secret, update)).body).toMatchObject({ stored: 0, duplicates: 1 });
-    await settled();
-    expect(telegram.sent()).toHaveLength(1);
-  });
+      const second = await start(withModel);
+      await eventually(() => telegram.sent().length === 1, 30_000, 'the reply');
+      expect(telegram.sent()[0]!.text).toBe('Hello from the florist!');
+      // Telegram redelivers the update the dead process had acknowledged: still one reply.
+      expect((await postUpdate(second, slug, secret, update)).body).toMatchObject({
+        stored: 0,
+        duplicates: 1,
+      });
+      await settled();
+      expect(telegram.sent()).toHaveLength(1);
+      // The second process took the job over after the dead one's lease expired.
+      const respond = await store.db.job.findFirstOrThrow({ where: { kind: 'respond' } });
+      expect(respond).toMatchObject({ status: 'done', attempts: 2 });
+      expect(respond.lockedBy).not.toBe(inFlight.lockedBy);
+    } finally {
+      await model.close();
+    }
+  }, 120_000);
 
-  it('answers once when killed while Telegram is answering 500', async () => {
+  it('answers once when killed while Telegram is answering 500', { timeout: 120_000 }, async () => {
     const first = await start();
     const { slug, secret } = await provision(first);
     telegram.fail('sendMessage', [{ status: 500, delayMs: 10_000 }]);
@@ -129,9 +151,12 @@ describe('crash recovery', () => {
   it.runIf(postgresServerUrl())(
     'lets two processes share one queue without answering anything twice',
     async () => {
-      const first = await start();
+      // Nobody is killed here: a long lease keeps a starved process's jobs its own, so a
+      // second attempt could only mean that two processes claimed one job.
+      const steady = { JOB_LEASE_MS: '30000' };
+      const first = await start(steady);
       const { slug, secret } = await provision(first);
-      const second = await start();
+      const second = await start(steady);
       const updates = Array.from({ length: 40 }, (_, index) =>
         textUpdate({
           updateId: 100 + index,
@@ -154,8 +179,50 @@ describe('crash recovery', () => {
       const chats = telegram.sent().map((message) => message.chat_id);
       expect(chats).toHaveLength(updates.length);
       expect(new Set(chats).size).toBe(updates.length);
-      const workers = await store.db.job.findMany({ where: { kind: 'respond' }, select: { lockedBy: true } });
-      expect(workers).toHaveLength(updates.length);
+      // Each respond job ran once, to the end, and both processes did some of them.
+      const jobs = await store.db.job.findMany({
+        where: { kind: 'respond' },
+        select: { lockedBy: true, attempts: true, status: true },
+      });
+      expect(jobs).toHaveLength(updates.length);
+      expect(jobs.every((job) => job.status === 'done' && job.attempts === 1)).toBe(true);
+      const workers = new Set(jobs.map((job) => job.lockedBy?.split(':')[1]));
+      expect(workers).toEqual(new Set([String(first.child.pid), String(second.child.pid)]));
     },
+    120_000,
   );
+
+  it('hands unfinished work to another process at once when shut down with SIGTERM', async () => {
+    // A minute-long lease: without the release at shutdown, nobody could take the job for a minute.
+    const slow = { JOB_LEASE_MS: '60000', SHUTDOWN_DRAIN_MS: '300' };
+    const first = await start(slow);
+    const { slug, secret } = await provision(first);
+    telegram.fail('sendMessage', [{ status: 500, delayMs: 120_000 }]);
+    await postUpdate(
+      first,
+      slug,
+      secret,
+      textUpdate({ updateId: 3, messageId: 13, chatId: 5550000003, text: 'hi' }),
+    );
+    await eventually(
+      () => telegram.calls.some((entry) => entry.method === 'sendMessage'),
+      20_000,
+      'a send attempt',
+    );
+    const stopping = Date.now();
+    await first.stop('SIGTERM');
+    expect(first.child.exitCode).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    expect(await store.db.job.findFirstOrThrow({ where: { kind: 'deliver' } })).toMatchObject({
+      status: 'queued',
+      lockedBy: null,
+    });
+
+    await start(slow);
+    const restarted = Date.now();
+    await eventually(() => telegram.sent().length === 1, 30_000, 'the reply from the second process');
+    expect(Date.now() - restarted).toBeLessThan(30_000);
+    await settled();
+    expect(telegram.sent()).toHaveLength(1);
+  }, 120_000);
 });

@@ -90,25 +90,46 @@ describe('Email through Postmark, end to end', () => {
     );
   });
 
-  it('files a reply from another address in the conversation it references; the same address without references opens its own', async () => {
+  it('keeps a forged reply from another address out of the conversation it references, and stores failed SPF and DMARC as unverified', async () => {
     const ourMessageId = await firstExchange();
-    const colleague = { Email: 'ada.colleague@example.org', Name: 'Colleague', MailboxHash: '' };
-    await post(replyTo(ourMessageId, { FromFull: colleague }));
+    const mallory = { Email: 'ada@example.net.mallory.example', Name: 'Ada', MailboxHash: '' };
+    const forged = replyTo(ourMessageId, {
+      FromFull: mallory,
+      MessageID: 'd0000000-0000-4000-8000-000000000002',
+    });
+    const headers = (forged.Headers as Array<{ Name: string; Value: string }>).filter(
+      (header) => header.Name !== 'Received-SPF',
+    );
+    forged.Headers = [
+      {
+        Name: 'Authentication-Results',
+        Value:
+          'mx.postmarkapp.com; spf=fail smtp.mailfrom=mallory.example; dkim=none; dmarc=fail header.from=example.net',
+      },
+      {
+        Name: 'Received-SPF',
+        Value: 'fail (mallory.example: not permitted) envelope-from="x@mallory.example"',
+      },
+      ...headers,
+    ];
+    expect((await post(forged)).json()).toMatchObject({ stored: 1 });
     await eventually(() => world.postmark.sent().length === 2);
     await world.settled();
-    expect(await db().conversation.count()).toBe(1);
-    // Replies go where the conversation is addressed: the customer who started it.
-    expect(world.postmark.sent()[1]!.To).toBe('ada@example.net');
 
-    const unrelated = { ...loadFixture('inbound_plain'), MessageID: 'd0000000-0000-4000-8000-000000000001' };
-    await post({ ...unrelated, FromFull: colleague, Subject: 'Something else' });
-    await eventually(() => world.postmark.sent().length === 3);
-    await world.settled();
+    // The forged mail opened its own conversation: the agent saw none of Ada's transcript.
     expect(await db().conversation.count()).toBe(2);
-    expect(world.postmark.sent()[2]).toMatchObject({
-      To: 'ada.colleague@example.org',
-      Subject: 'Re: Something else',
+    expect(world.postmark.sent()[1]!.To).toBe('ada@example.net.mallory.example');
+    const stored = await db().message.findFirstOrThrow({
+      where: { providerMessageId: 'd0000000-0000-4000-8000-000000000002' },
+      include: { conversation: true },
     });
+    expect(stored.senderVerified).toBe(false);
+    expect(stored.conversation.externalChatId).toBe('ada@example.net.mallory.example');
+    const first = await db().message.findFirstOrThrow({
+      where: { direction: 'inbound', providerMessageId: { not: 'd0000000-0000-4000-8000-000000000002' } },
+    });
+    // The recorded first mail passed SPF for its own domain.
+    expect(first.senderVerified).toBe(true);
   });
 
   it('stores and answers an email delivered three times, two of them concurrently, exactly once', async () => {

@@ -65,6 +65,15 @@ export async function startMetaWorld(): Promise<MetaWorld> {
     environment: { META_GRAPH_API_URL: graph.baseUrl, META_GRAPH_API_VERSION: 'v21.0' },
   });
   const tenant = await gateway.createTenant('shop', 'Test Shop');
+  // These suites check one reply per delivered message, whatever the timing; the agent's
+  // answering of a burst once has its own test (test/pipeline/agent-safety.test.ts).
+  const answerEach = await gateway.request({
+    method: 'PUT',
+    url: '/admin/agent',
+    token: tenant.apiToken,
+    payload: { burstReplies: 'each' },
+  });
+  if (answerEach.statusCode !== 200) throw new Error(`saving agent settings failed: ${answerEach.body}`);
   const settled = () => queueSettled(store.db);
 
   async function onlyConversationId(): Promise<string> {

@@ -22,22 +22,34 @@ import {
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 import { DOVECOT_PASSWORD, DOVECOT_USER, type DovecotServer, startDovecot } from '../support/dovecot.ts';
+import { TEST_EGRESS_ALLOW } from '../support/egress.ts';
 import { ADMIN_TOKEN, eventually, queueSettled, textUpdate } from '../support/gateway.ts';
-import { acceptedAfterData, type KillingProxy, startKillingProxy } from '../support/killing-proxy.ts';
+import {
+  acceptedAfterData,
+  type KillingProxy,
+  startKillingProxy,
+  storedByPut,
+} from '../support/killing-proxy.ts';
 import { crashTestEnvironment, type GatewayProcess, spawnGateway } from '../support/process.ts';
+import { RADICALE_PASSWORD, RADICALE_USER, type RadicaleServer, startRadicale } from '../support/radicale.ts';
 
 const CUSTOMER_CHAT = 5550003001;
 /** The customer's own address (their email identity), where the agent may send. */
 const CUSTOMER_EMAIL = 'anna@example.com';
 
 let dovecot: DovecotServer;
+let radicale: RadicaleServer;
+let calendarUrl: string;
 
 beforeAll(async () => {
   dovecot = await startDovecot();
+  radicale = await startRadicale();
+  calendarUrl = await radicale.createCalendar('termine', 'Termine');
 }, 60_000);
 
 afterAll(async () => {
   await dovecot?.stop();
+  await radicale?.stop();
 });
 
 /** Appends raw bytes to a Dovecot folder, as a provider's delivery or filing would. */
@@ -79,6 +91,8 @@ describe('tool side effects across a crash', () => {
       OPENAI_API_KEY: FAKE_OPENAI_KEY,
       OPENAI_MODEL: 'fake-model',
       OPENAI_TIMEOUT_MS: '5000',
+      // Dovecot, Radicale, the SMTP server and the proxies are on loopback.
+      SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     };
   });
 
@@ -193,7 +207,7 @@ describe('tool side effects across a crash', () => {
         password: DOVECOT_PASSWORD,
         smtp_host: proxy.host,
         smtp_port: String(proxy.port),
-        smtp_tls: 'false',
+        smtp_tls: 'none',
         smtp_user: FAKE_SMTP_USER,
         smtp_password: FAKE_SMTP_PASSWORD,
         from_address: 'shop@example.com',
@@ -210,7 +224,7 @@ describe('tool side effects across a crash', () => {
     await postUpdate(first, target, 'Please email me the order details');
     await eventually(
       () => first.child.exitCode !== null || first.child.signalCode !== null,
-      20_000,
+      60_000,
       'the kill',
     );
     expect(first.child.signalCode).toBe('SIGKILL');
@@ -224,7 +238,7 @@ describe('tool side effects across a crash', () => {
     expect(telegram.sent()).toHaveLength(0);
 
     await start();
-    await eventually(() => telegram.sent().length === 1, 30_000, 'the reply after the restart');
+    await eventually(() => telegram.sent().length === 1, 60_000, 'the reply after the restart');
     await queueSettled(store.db);
     expect(telegram.sent().map((message) => message.text)).toEqual(['I have emailed you.']);
     // The re-run found the mail in Sent and sent nothing again.
@@ -240,5 +254,66 @@ describe('tool side effects across a crash', () => {
       record: { tool: 'send_email', success: true },
     });
     expect(model.remaining()).toBe(0);
-  }, 90_000);
+  }, 180_000);
+
+  it('books one event when killed after Radicale stored it and before the outcome was recorded', async () => {
+    const first = await start();
+    const proxy: KillingProxy = await startKillingProxy({
+      target: { host: '127.0.0.1', port: radicale.port },
+      detector: storedByPut,
+      kill: () => first.child.kill('SIGKILL'),
+    });
+    closers.push(() => proxy.close());
+    const target = await provision(first, {
+      id: 'caldav',
+      values: {
+        server_url: `http://${proxy.host}:${proxy.port}/`,
+        user: RADICALE_USER,
+        password: RADICALE_PASSWORD,
+        calendar: 'Termine',
+        opening_hours: 'Mo-Su 00:00-24:00',
+        time_zone: 'UTC',
+        slot_minutes: '30',
+      },
+    });
+    const tomorrow = new Date(Date.now() + 24 * 60 * 60 * 1_000);
+    const start10 = `${tomorrow.toISOString().slice(0, 10)}T10:00:00Z`;
+    const bookCall = {
+      name: 'book_appointment',
+      arguments: JSON.stringify({ start: start10, title: 'Fitting' }),
+    };
+    model.script({ toolCalls: [bookCall] }, { toolCalls: [bookCall] }, { text: 'You are booked for 10:00.' });
+    const events = async () => (await radicale.readCalendar(calendarUrl)).split('BEGIN:VEVENT').length - 1;
+    const before = await events();
+
+    await postUpdate(first, target, 'Book me tomorrow at ten');
+    await eventually(
+      () => first.child.exitCode !== null || first.child.signalCode !== null,
+      60_000,
+      'the kill',
+    );
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(proxy.caught()).toBe(1);
+    // Radicale holds the event; the gateway recorded the intent, not the outcome.
+    expect(await events()).toBe(before + 1);
+    expect(await store.db.toolCall.findMany({ select: { tool: true, status: true, outcome: true } })).toEqual(
+      [{ tool: 'book_appointment', status: 'started', outcome: null }],
+    );
+    expect(telegram.sent()).toHaveLength(0);
+
+    await start();
+    await eventually(() => telegram.sent().length === 1, 60_000, 'the reply after the restart');
+    await queueSettled(store.db);
+    expect(telegram.sent().map((message) => message.text)).toEqual(['You are booked for 10:00.']);
+    expect(await events()).toBe(before + 1);
+    const calendar = await radicale.readCalendar(calendarUrl);
+    expect(calendar).toContain('SUMMARY:Fitting');
+    const [recorded] = await store.db.toolCall.findMany();
+    expect(recorded).toMatchObject({ tool: 'book_appointment', status: 'finished' });
+    expect(JSON.parse(recorded!.outcome!)).toMatchObject({
+      ok: true,
+      content: expect.stringContaining('"booked":true'),
+    });
+    expect(model.remaining()).toBe(0);
+  }, 180_000);
 });

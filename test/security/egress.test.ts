@@ -36,8 +36,8 @@ afterEach(async () => {
 });
 
 /** Listeners closed after each test. */
-async function tcpListener(greet?: string) {
-  const listener = await startTcpListener(greet);
+async function tcpListener(...behaviour: Parameters<typeof startTcpListener>) {
+  const listener = await startTcpListener(...behaviour);
   open.push(listener);
   return listener;
 }
@@ -151,6 +151,36 @@ describe('IMAP through the guard', () => {
   });
 });
 
+describe('classified reasons of a connection test', () => {
+  it('names a host that does not resolve, without connecting anywhere', async () => {
+    const unresolvable = createEgress({
+      allow: [],
+      resolve: async (host) => {
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      },
+    });
+    const check = await checkSmtpConnection(
+      { host: 'smtp.nowhere.invalid', port: '587', security: 'starttls', from: 'alerts@example.com' },
+      unresolvable,
+    );
+    expect(check).toEqual({
+      ok: false,
+      detail: 'SMTP smtp.nowhere.invalid:587: the host name could not be resolved',
+    });
+  });
+
+  it('says timed out when the server accepts and never speaks', async () => {
+    const silent = await tcpListener('silent');
+    const check = await imapIntegration.test(
+      { host: '127.0.0.1', port: String(silent.port), tls: 'false', user: 'u@example.com', password: 'p' },
+      AbortSignal.timeout(300),
+      allowLoopback,
+    );
+    expect(check).toEqual({ ok: false, detail: 'IMAP: timed out' });
+    expect(silent.connections).toBe(1);
+  });
+});
+
 describe('SMTP system mail through the guard', () => {
   const smtpConfig = (port: number) => ({
     host: '127.0.0.1',
@@ -160,7 +190,7 @@ describe('SMTP system mail through the guard', () => {
   });
 
   it('makes no connection to a refused address and says why', async () => {
-    const server = await tcpListener(BANNER);
+    const server = await tcpListener({ banner: BANNER });
     expect(await checkSmtpConnection(smtpConfig(server.port), refuseInternal)).toEqual({
       ok: false,
       detail: `SMTP 127.0.0.1:${server.port}: refused by the egress policy`,
@@ -176,7 +206,7 @@ describe('SMTP system mail through the guard', () => {
   });
 
   it('connects to an allowed address and reports a classified reason, never the banner of what answered', async () => {
-    const server = await tcpListener(BANNER);
+    const server = await tcpListener({ banner: BANNER });
     const check = await checkSmtpConnection(smtpConfig(server.port), allowLoopback);
     expect(server.connections).toBe(1);
     expect(check).toEqual({

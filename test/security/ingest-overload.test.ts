@@ -116,5 +116,5 @@ describe('a bounded ingest queue', () => {
     // The provider retries what was refused, one at a time, as Telegram does per chat.
     for (const update of refused) expect((await post(update)).statusCode).toBe(200);
     expect(await storedIds()).toEqual(updates.map(idOf).sort());
-  });
+  }, 120_000);
 });

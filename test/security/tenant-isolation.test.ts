@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createPendingAction } from '../../src/agent/pending-actions.ts';
 import { recordTurnUsage } from '../../src/agent/token-usage.ts';
@@ -13,6 +13,7 @@ import {
 import { type StaffSession, staffMember } from '../api/staff-support.ts';
 import { FAKE_BOT_TOKEN } from '../fakes/telegram-api.ts';
 import { ADMIN_TOKEN, textUpdate } from '../support/gateway.ts';
+import { registeredRoutes } from '../support/routes.ts';
 
 /** Two tenants with a bot each and conversations of their own; B is the one trying to reach A. */
 interface Scene {
@@ -23,6 +24,10 @@ interface Scene {
   conversationOfB: string;
   /** The id of A's collector write key. */
   writeKeyOfA: string;
+  /** The id of A's API token. */
+  tokenOfA: string;
+  /** The contact who wrote to A. */
+  contactOfA: string;
   /** A's staff member, logged in; B's staff member is the fourth identity. */
   staffOfA: StaffSession;
   staffOfB: StaffSession;
@@ -65,7 +70,7 @@ interface TenantRoute {
   path: string;
   /** A concrete request to the route; where it takes an id, the id of tenant A's data. */
   url(scene: Scene): string;
-  payload?: Record<string, string>;
+  payload?: Record<string, unknown>;
   /** Proves from B's answer (and the database) that B saw and changed only B's data. */
   check(scene: Scene, response: LightMyRequestResponse): Promise<void>;
   /** Sends the request itself instead of `inject` (the event stream never ends on its own). */
@@ -197,9 +202,109 @@ const tenantRoutes: TenantRoute[] = [
     },
   },
   ...analyticsRoutes(),
+  ...dataProtectionRoutes(),
   ...workspaceRoutes(),
   ...agentSafetyRoutes(),
 ];
+
+/** Tokens, the audit log, contact export and erasure, and retention (issue 9). */
+function dataProtectionRoutes(): TenantRoute[] {
+  const tokensOf = (scene: Scene, tenant: ConnectedTenant) =>
+    scene.world.store.db.apiToken.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
+  const retentionOf = async (scene: Scene, tenant: ConnectedTenant) =>
+    (await scene.world.store.db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).retentionDays;
+  return [
+    {
+      method: 'POST',
+      path: '/admin/tokens',
+      url: () => '/admin/tokens',
+      payload: { label: 'b-token' },
+      async check(scene, response) {
+        expect(response.statusCode, response.body).toBe(201);
+        expect(response.json()).toMatchObject({ kind: 'tenant', label: 'b-token' });
+        expect((await tokensOf(scene, scene.b)).map((token) => token.id)).toContain(response.json().id);
+        expect(await tokensOf(scene, scene.a)).toHaveLength(1);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/tokens',
+      url: () => '/admin/tokens',
+      async check(scene, response) {
+        expect(response.statusCode).toBe(200);
+        const own = (await tokensOf(scene, scene.b)).map((token) => token.id);
+        expect(
+          response
+            .json()
+            .items.map((item: { id: string }) => item.id)
+            .sort(),
+        ).toEqual(own);
+        expect(response.body).not.toContain(scene.tokenOfA);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/tokens/:id',
+      url: ({ tokenOfA }) => `/admin/tokens/${tokenOfA}`,
+      async check(scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        const [token] = await tokensOf(scene, scene.a);
+        expect(token!.revokedAt).toBeNull();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/audit-log',
+      url: () => '/admin/audit-log?limit=200',
+      async check({ world, b }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        const own = await world.store.db.auditLog.count({ where: { tenantId: b.id } });
+        const items = response.json().items as Array<{ tenantId: string }>;
+        expect(items.length).toBeGreaterThan(0);
+        expect(items).toHaveLength(own);
+        expect(items.every((item) => item.tenantId === b.id)).toBe(true);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/contacts/:id/export',
+      url: ({ contactOfA }) => `/admin/contacts/${contactOfA}/export`,
+      async check(_scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(response.body).not.toContain('Hello from A');
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/contacts/:id',
+      url: ({ contactOfA }) => `/admin/contacts/${contactOfA}`,
+      async check({ world, contactOfA }, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(await world.store.db.contact.count({ where: { id: contactOfA } })).toBe(1);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/retention',
+      url: () => '/admin/retention',
+      async check(_scene, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ retentionDays: null });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/admin/retention',
+      url: () => '/admin/retention',
+      payload: { retentionDays: 7 },
+      async check(scene, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(await retentionOf(scene, scene.b)).toBe(7);
+        expect(await retentionOf(scene, scene.a)).toBe(30);
+      },
+    },
+  ];
+}
 
 /** The staff workspace: conversation actions, users and the event stream. A's ids in every path. */
 function workspaceRoutes(): TenantRoute[] {
@@ -452,30 +557,9 @@ function analyticsRoutes(): TenantRoute[] {
 }
 
 /** Routes only the platform admin may call. */
-const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants'];
+const adminOnlyRoutes = ['POST /admin/tenants', 'GET /admin/tenants', 'DELETE /admin/tenants/:slug'];
 
 const routeName = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
-
-/**
- * Every registered route as "METHOD /path", read from Fastify's route tree. Nested lines
- * continue their parent's path; HEAD routes are the automatic twins of GET routes.
- */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const prefixes: string[] = [];
-  const routes: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    const path = `${prefixes[depth - 1] ?? ''}${match[2]}`;
-    prefixes.length = depth;
-    prefixes[depth] = path;
-    for (const method of (match[3] ?? '').split(', ')) {
-      if (method !== '' && method !== 'HEAD') routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 /** What B must never change: A's connector row, conversations, messages, audit trail and analytics. */
 async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
@@ -490,6 +574,9 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
       orderBy: { id: 'asc' },
     }),
     events: await db.analyticsEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    tokens: await db.apiToken.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    contacts: await db.contact.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    tenant: await db.tenant.findUniqueOrThrow({ where: { id: tenant.id } }),
     actions: await db.pendingAction.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     usage: await db.tokenUsage.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
   };
@@ -525,6 +612,13 @@ describe('tenant isolation', () => {
       payload: { systemPrompt: 'Prompt of A' },
     });
     expect(agentOfA.statusCode).toBe(200);
+    const retentionOfA = await world.gateway.request({
+      method: 'PUT',
+      url: '/admin/retention',
+      token: a.apiToken,
+      payload: { retentionDays: 30 },
+    });
+    expect(retentionOfA.statusCode).toBe(200);
     // A's events cover every dashboard; B has a single connect click.
     const ofA = (
       [
@@ -586,9 +680,11 @@ describe('tenant isolation', () => {
       b,
       conversationOfA,
       conversationOfB,
-      writeKeyOfA,
       staffOfA,
       staffOfB,
+      writeKeyOfA,
+      tokenOfA: await world.tokenId(a.apiToken),
+      contactOfA: (await world.store.db.contact.findFirstOrThrow({ where: { tenantId: a.id } })).id,
       actionOfA: await actionOf(a, conversationOfA, 'a@example.org'),
       actionOfB: await actionOf(b, conversationOfB, 'b@example.org'),
     };
@@ -684,8 +780,16 @@ describe('tenant isolation', () => {
           ...(method === 'POST' ? { payload: { slug: 'sneaky', name: 'Sneaky' } } : {}),
         });
         expectError(response, 403, 'FORBIDDEN');
+        const deleteOfA = await world.gateway.request({
+          method: 'DELETE',
+          url: `/admin/tenants/${scene.a.slug}`,
+          token: scene.b.apiToken,
+          headers,
+        });
+        expectError(deleteOfA, 403, 'FORBIDDEN');
       }
       expect(await world.store.db.tenant.count({ where: { slug: 'sneaky' } })).toBe(0);
+      expect(await world.store.db.tenant.count({ where: { id: scene.a.id } })).toBe(1);
     },
   );
 

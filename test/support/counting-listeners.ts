@@ -11,15 +11,20 @@ export interface CountingListener {
   close(): Promise<void>;
 }
 
-/** A TCP listener on 127.0.0.1; `greet` speaks first (a banner), then it hangs up. */
-export async function tcpListener(greet?: string): Promise<CountingListener> {
+/**
+ * A TCP listener on 127.0.0.1. What it does with a connection: hang up at once, say `banner`
+ * and hang up, or stay silent until closed.
+ */
+export async function tcpListener(
+  behaviour: 'hang-up' | 'silent' | { banner: string } = 'hang-up',
+): Promise<CountingListener> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     listener.connections += 1;
     sockets.add(socket);
     socket.on('error', () => {});
-    if (greet) socket.end(`${greet}\r\n`);
-    else socket.destroy();
+    if (behaviour === 'hang-up') socket.destroy();
+    else if (behaviour !== 'silent') socket.end(`${behaviour.banner}\r\n`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const listener: CountingListener = {

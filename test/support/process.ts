@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
+import { TEST_EGRESS_ALLOW } from './egress.ts';
 import { ADMIN_TOKEN } from './gateway.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,7 +17,10 @@ export interface GatewayProcess {
  * Starts `src/main.ts` as a separate process, the way `npm start` does, and resolves once
  * it is listening. Crash tests kill it with SIGKILL: nothing in the process gets to clean up.
  */
-export async function spawnGateway(environment: Record<string, string>): Promise<GatewayProcess> {
+export async function spawnGateway(
+  environment: Record<string, string>,
+  startTimeoutMs = 60_000,
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...environment },
@@ -25,7 +29,11 @@ export async function spawnGateway(environment: Record<string, string>): Promise
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // A process that never listened is no one's to stop later.
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${output}`));
+    }, startTimeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
@@ -68,6 +76,8 @@ export function crashTestEnvironment(options: {
     DATA_DIR: options.dataDir,
     SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
     SWITCHBOARD_SECRET_KEY: generateKeySpecification(),
+    // The tests' mail and calendar servers listen on loopback, as an operator's local server would.
+    SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     TELEGRAM_API_ROOT: options.telegramApiRoot,
     PUBLIC_URL: 'https://gateway.test',
     JOB_LEASE_MS: '1500',

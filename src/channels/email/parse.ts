@@ -7,6 +7,7 @@ import { fromAddressOf } from './config.ts';
 import { attachmentParts, emailText } from './content.ts';
 import { headerValue, isAutomated, messageIds, threadReferences } from './headers.ts';
 import { type InboundEmail, inboundEmailSchema } from './schema.ts';
+import { senderVerified } from './sender-authentication.ts';
 
 /** Issues quoted in a MALFORMED_PAYLOAD message; more would bury the first one. */
 const MAX_REPORTED_ISSUES = 3;
@@ -44,6 +45,7 @@ export function parsePostmarkInbound(request: WebhookRequest, config: ConnectorV
     thread,
   ];
   const references = threadReferences(headers);
+  const verified = senderVerified(headers, sender.externalId);
   return [
     {
       type: 'message',
@@ -55,6 +57,7 @@ export function parsePostmarkInbound(request: WebhookRequest, config: ConnectorV
       text,
       parts,
       ...(references.length > 0 ? { threadReferences: references } : {}),
+      ...(verified === undefined ? {} : { senderVerified: verified }),
     },
   ];
 }

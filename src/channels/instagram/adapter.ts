@@ -29,11 +29,15 @@ export const instagramAdapter: ChannelAdapter = {
   prepareConfig: prepareInstagramConfig,
   verify: (request, config) => verifyMetaSignature(request, config.app_secret),
   parse: (request, config) =>
-    parseMessagingWebhook(request.rawBody, {
-      object: 'instagram',
-      channelName: 'Instagram',
-      accountId: config.instagram_account_id,
-    }),
+    parseMessagingWebhook(
+      request.rawBody,
+      {
+        object: 'instagram',
+        channelName: 'Instagram',
+        accountId: config.instagram_account_id,
+      },
+      request.onSkipped,
+    ),
   send: (message, context) => sendThroughSendApi(message, context, instagramSendApi),
   acknowledgeInbound: (inbound, context) => showSendApiTyping(inbound.chatId, context, instagramSendApi),
   setup: setupInstagram,

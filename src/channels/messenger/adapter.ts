@@ -25,11 +25,15 @@ export const messengerAdapter: ChannelAdapter = {
   prepareConfig: prepareMessengerConfig,
   verify: (request, config) => verifyMetaSignature(request, config.app_secret),
   parse: (request, config) =>
-    parseMessagingWebhook(request.rawBody, {
-      object: 'page',
-      channelName: 'Messenger',
-      accountId: config.page_id,
-    }),
+    parseMessagingWebhook(
+      request.rawBody,
+      {
+        object: 'page',
+        channelName: 'Messenger',
+        accountId: config.page_id,
+      },
+      request.onSkipped,
+    ),
   send: (message, context) => sendThroughSendApi(message, context, messengerSendApi),
   acknowledgeInbound: (inbound, context) => showSendApiTyping(inbound.chatId, context, messengerSendApi),
   setup: setupMessenger,

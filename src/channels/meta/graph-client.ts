@@ -1,4 +1,5 @@
 import { AppError } from '../../core/errors.ts';
+import { describeCauses, scrubSecrets } from '../provider-errors.ts';
 import type { ProviderEnvironment } from '../types.ts';
 import { graphError } from './graph-errors.ts';
 
@@ -93,10 +94,6 @@ function networkError(error: unknown, operation: string, timeoutMs: number, toke
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new AppError('NETWORK_ERROR', `Meta did not answer ${operation} within ${timeoutMs / 1000} s`);
   }
-  // undici reports "fetch failed" and keeps the useful part ("connect ECONNREFUSED …") in `cause`.
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const reason = `${error instanceof Error ? error.message : String(error)}${cause}`
-    .split(token)
-    .join('<secret>');
+  const reason = scrubSecrets(describeCauses(error), [token]);
   return new AppError('NETWORK_ERROR', `could not reach Meta for ${operation} (${reason})`);
 }

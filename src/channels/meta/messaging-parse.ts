@@ -1,4 +1,5 @@
 import type { InboundEvent, MessageKind, MessagePart } from '../../normalizer/types.ts';
+import type { WebhookRequest } from '../types.ts';
 import {
   type MessagingAttachment,
   type MessagingEvent,
@@ -32,14 +33,18 @@ const MEDIA_TYPES: Record<string, MediaType> = {
 /**
  * Reads a Messenger or Instagram webhook (`entry[].messaging[]`) into events: messages (text,
  * attachments, quick replies), postbacks (buttons, ice breakers, Get Started) as interactive
- * messages, edits, and delivery and read receipts of our messages. Echoes of our own sends
+ * messages, edits, unsent messages, and delivery and read receipts of our messages. Echoes of our own sends
  * are dropped, so a reply never answers itself. A malformed item is skipped while the rest
  * of the batch is kept; throws AppError('MALFORMED_PAYLOAD') when the body is not this
  * channel's webhook or nothing in it is usable.
  */
-export function parseMessagingWebhook(rawBody: Buffer, channel: MessagingChannel): InboundEvent[] {
+export function parseMessagingWebhook(
+  rawBody: Buffer,
+  channel: MessagingChannel,
+  onSkipped?: WebhookRequest['onSkipped'],
+): InboundEvent[] {
   const entries = readMetaEntries(rawBody, channel.object, channel.channelName);
-  const reader = createBatchReader(channel.channelName);
+  const reader = createBatchReader(channel.channelName, onSkipped);
   const events: InboundEvent[] = [];
   for (const [entryIndex, rawEntry] of entries.entries()) {
     const entry = reader.read(messagingEntrySchema, rawEntry, `entry[${entryIndex}]`);
@@ -59,8 +64,9 @@ function eventsOf(event: MessagingEvent, accountId: string): InboundEvent[] {
   const sender = { externalId: event.sender.id };
   const at = new Date(event.timestamp);
   if (event.message !== undefined) {
-    // A message the customer unsent leaves nothing to answer.
-    if (event.message.is_deleted === true) return [];
+    // The customer unsent the message: nothing to answer, and its stored copy must go.
+    if (event.message.is_deleted === true)
+      return [{ type: 'unsend', providerMessageId: event.message.mid, chatId, sender, at }];
     const content = messageContent(event.message);
     return [
       { type: 'message', providerMessageId: event.message.mid, chatId, sender, sentAt: at, ...content },

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { InboundEvent } from '../../normalizer/types.ts';
 import { readJsonObject } from '../json-body.ts';
+import type { WebhookRequest } from '../types.ts';
 
 /**
  * Meta batches many events into one body, and media messages carry long URLs; WhatsApp asks
@@ -48,7 +49,7 @@ export interface BatchReader {
   finish(events: InboundEvent[]): InboundEvent[];
 }
 
-export function createBatchReader(channelName: string): BatchReader {
+export function createBatchReader(channelName: string, onSkipped?: WebhookRequest['onSkipped']): BatchReader {
   const problems: string[] = [];
   return {
     read(schema, value, where) {
@@ -60,7 +61,11 @@ export function createBatchReader(channelName: string): BatchReader {
       return undefined;
     },
     finish(events) {
-      if (events.length > 0 || problems.length === 0) return events;
+      if (problems.length === 0) return events;
+      if (events.length > 0) {
+        onSkipped?.(problems);
+        return events;
+      }
       const quoted = problems.slice(0, MAX_REPORTED_PROBLEMS).join('; ');
       const more =
         problems.length > MAX_REPORTED_PROBLEMS

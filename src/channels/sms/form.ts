@@ -10,7 +10,8 @@ export type TwilioParameters = Record<string, string | string[]>;
  * parse then reject.
  */
 export function readForm(rawBody: Buffer): TwilioParameters {
-  const parameters: TwilioParameters = {};
+  // No prototype: a parameter named `__proto__` is kept as data (Twilio signs it like any other).
+  const parameters: TwilioParameters = Object.create(null);
   for (const [name, value] of new URLSearchParams(rawBody.toString('utf8'))) {
     const earlier = parameters[name];
     if (earlier === undefined) parameters[name] = value;

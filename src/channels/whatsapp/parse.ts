@@ -33,7 +33,7 @@ const DELIVERY_STATUSES: Record<string, DeliveryStatus> = {
  */
 export function parseWhatsAppWebhook(request: WebhookRequest, config: ConnectorValues): InboundEvent[] {
   const entries = readMetaEntries(request.rawBody, 'whatsapp_business_account', 'WhatsApp');
-  const reader = createBatchReader('WhatsApp');
+  const reader = createBatchReader('WhatsApp', request.onSkipped);
   const events: InboundEvent[] = [];
   for (const [entryIndex, rawEntry] of entries.entries()) {
     const entry = reader.read(entrySchema, rawEntry, `entry[${entryIndex}]`);

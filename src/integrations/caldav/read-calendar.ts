@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Tool } from '../types.ts';
+import { outsideTextNotice } from '../untrusted.ts';
 import { openCalendar } from './calendar-session.ts';
 import { classifyCalendarError } from './http-errors.ts';
 import { eventsInRange } from './icalendar.ts';
@@ -57,7 +58,10 @@ export const readCalendarTool: Tool<ReadCalendarInput> = {
         .map((object) => (typeof object.data === 'string' ? object.data : ''))
         .filter(Boolean);
       const events = eventsInRange(texts, from, to);
-      return { content: JSON.stringify({ events }), itemsProcessed: events.length };
+      return {
+        content: JSON.stringify({ notice: outsideTextNotice, events }),
+        itemsProcessed: events.length,
+      };
     } catch (error) {
       throw classifyCalendarError(error, context.signal);
     }

@@ -18,6 +18,13 @@ provider that offers IMAP and SMTP (IONOS, Strato, your own server, most hosts).
    unencrypted, only for a relay on your own network). Empty host: the IMAP host.
 4. **SMTP user**/**SMTP password**: only if sending needs another login than reading.
 5. **From address**: the sender of mails the agent sends; empty means the login.
+6. **Staff addresses**: your team's addresses, comma-separated. In a conversation with a
+   customer the agent sends only to that customer's own address or to these.
+
+For a customer the agent reads only mail from or to that customer's own address (the one the
+conversation knows them by), never the rest of the inbox; a sender whose email failed
+SPF/DKIM/DMARC gets none. Each mail the agent sends has a Message-ID of its own and is filed in
+your Sent folder; a retried send finds it there and does not send again.
 
 **Test** logs in to IMAP (and does nothing else) and to SMTP without sending. The agent opens
 the inbox read-only: reading never marks a mail as read. Analytics record only that the tool
@@ -37,6 +44,13 @@ senden, mit jedem Anbieter, der IMAP und SMTP bietet (IONOS, Strato, eigener Ser
    unverschlüsselt, nur für ein Relay im eigenen Netz). Leer: der IMAP-Host.
 4. **SMTP-Benutzer**/**SMTP-Passwort**: nur wenn der Versand eine andere Anmeldung braucht.
 5. **Absenderadresse**: der Absender der Mails des Agenten; leer heißt: die Anmeldung.
+6. **Team-Adressen**: die Adressen deines Teams, durch Kommas getrennt. Im Gespräch mit einem
+   Kunden sendet der Agent nur an dessen eigene Adresse oder an diese.
+
+Für einen Kunden liest der Agent nur Mails von oder an dessen eigene Adresse (die, unter der das
+Gespräch ihn kennt), nie den Rest des Posteingangs; ein Absender, dessen Mail SPF/DKIM/DMARC nicht
+besteht, bekommt keine. Jede Mail des Agenten hat eine eigene Message-ID und wird im Ordner
+„Gesendet“ abgelegt; ein wiederholter Versand findet sie dort und sendet nicht noch einmal.
 
 **Testen** meldet sich bei IMAP (ohne etwas zu tun) und bei SMTP an, ohne zu senden. Der Agent
 öffnet den Posteingang nur lesend: Lesen markiert keine Mail als gelesen. Die Analytics zählen
@@ -100,6 +114,14 @@ export const imapDefinition: ConnectorDefinition = {
       required: false,
       secret: false,
       description: 'The login when empty.',
+    },
+    {
+      key: 'staff_addresses',
+      label: 'Staff addresses',
+      required: false,
+      secret: false,
+      description:
+        "Comma-separated: besides the customer's own address, where the agent may send in a customer conversation.",
     },
   ],
   docs: { en: docsEnglish, de: docsGerman },

@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { writeAudit } from '../../connectors/audit.ts';
 import { AppError } from '../../core/errors.ts';
-import type { Db } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { generateToken, hashToken } from '../auth.ts';
 import { requireAdmin } from '../caller.ts';
+import { deleteTenant } from '../data-protection/tenant-delete.ts';
 import { parseInput } from '../validate.ts';
 
 const newTenant = z.object({
@@ -16,6 +18,13 @@ const newTenant = z.object({
   name: z.string().trim().min(1).max(200),
 });
 
+const tenantSlug = z.object({ slug: z.string().min(1).max(63) });
+
+/** The audit actor of an admin request, with or without X-Tenant. */
+function adminActor(request: FastifyRequest): string {
+  return `admin:${request.caller?.tokenId ?? 'unknown'}`;
+}
+
 /** P2002 is Prisma's unique violation: a concurrent request created the slug after the check. */
 function conflictOnDuplicate(slug: string) {
   return (error: unknown): never => {
@@ -27,8 +36,8 @@ function conflictOnDuplicate(slug: string) {
 }
 
 /** Tenant administration: the platform admin creates businesses and receives each one's API token once. */
-export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
-  const { db } = options;
+export async function tenantRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
+  const { db, dialect } = options.store;
 
   app.post('/admin/tenants', async (request, reply) => {
     requireAdmin(request);
@@ -48,6 +57,12 @@ export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): P
         },
       })
       .catch(conflictOnDuplicate(input.slug));
+    await writeAudit(db, {
+      tenantId: tenant.id,
+      actor: adminActor(request),
+      action: 'tenant.created',
+      target: tenant.slug,
+    });
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug, name: tenant.name, apiToken });
   });
 
@@ -58,5 +73,21 @@ export async function tenantRoutes(app: FastifyInstance, options: { db: Db }): P
       select: { id: true, slug: true, name: true },
     });
     return { items: tenants };
+  });
+
+  /** Deletes the tenant and everything it owns; the platform's audit entry keeps only the slug. */
+  app.delete('/admin/tenants/:slug', async (request, reply) => {
+    requireAdmin(request);
+    const { slug } = parseInput(tenantSlug, request.params, 'tenant slug');
+    const tenant = await db.tenant.findUnique({ where: { slug }, select: { id: true } });
+    if (!tenant || !(await deleteTenant(db, dialect, tenant.id)))
+      throw new AppError('UNKNOWN_TENANT', `there is no tenant "${slug}"`);
+    await writeAudit(db, {
+      tenantId: null,
+      actor: adminActor(request),
+      action: 'tenant.deleted',
+      target: slug,
+    });
+    return reply.status(204).send();
   });
 }

@@ -92,13 +92,22 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
       Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
     );
     if (!adapter.verifiesHeadersOnly) verify(adapter, request, webhookRequest, config);
+    let skipped = 0;
+    // A provider resends nothing we acknowledged, so skipped items are at least counted and logged (never their content).
+    webhookRequest.onSkipped = (problems) => {
+      skipped = problems.length;
+      request.log.warn(
+        { channel: adapter.id, skipped, problems: problems.slice(0, 3) },
+        'webhook items skipped',
+      );
+    };
     const events = adapter.parse(webhookRequest, config);
     const outcome = await ingestor.ingest({ tenantId, channel: adapter.id, events });
     if (outcome.stored > 0) onIngested();
     if (adapter.acknowledgement) {
       return reply.type(adapter.acknowledgement.contentType).send(adapter.acknowledgement.body);
     }
-    return { ok: true, stored: outcome.stored, duplicates: outcome.duplicates };
+    return { ok: true, stored: outcome.stored, duplicates: outcome.duplicates, skipped };
   }
 
   /** Meta's subscription check: echo the challenge when the verify token matches, else 403. */

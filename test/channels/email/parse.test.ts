@@ -59,6 +59,8 @@ describe('Postmark inbound email', () => {
           messageId: '<CAFAKE0001@mail.example.net>',
         },
       ],
+      // The recording's Received-SPF passed for the From domain.
+      senderVerified: true,
     });
     expect(event.threadReferences).toBeUndefined();
   });

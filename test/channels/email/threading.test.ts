@@ -48,12 +48,30 @@ describe('email threading in the normalizer and the dispatcher', () => {
   const conversationOf = async (providerMessageId: string) =>
     (await store.db.message.findFirstOrThrow({ where: { providerMessageId } })).conversationId;
 
-  it('files a message in the conversation of its most relevant stored reference', async () => {
+  it("files a message in the conversation of its most relevant stored reference among the sender's own", async () => {
     await ingest(tenantId, [email('first', 'ada@example.net'), email('second', 'bea@example.net')]);
-    // In-Reply-To names Bea's mail; References also name Ada's, but the reply answers Bea's.
-    await ingest(tenantId, [email('reply', 'cy@example.net', ['second', 'unknown', 'first'])]);
-    expect(await conversationOf('reply')).toBe(await conversationOf('second'));
-    expect(await store.db.conversation.count()).toBe(2);
+    const adaConversation = await conversationOf('first');
+    // Her chat id no longer leads there, so only the reference can.
+    await store.db.conversation.update({
+      where: { id: adaConversation },
+      data: { externalChatId: 'elsewhere' },
+    });
+    // In-Reply-To names Bea's mail, which is not Ada's to join; References also name her own.
+    await ingest(tenantId, [email('reply', 'ada@example.net', ['second', 'unknown', 'first'])]);
+    expect(await conversationOf('reply')).toBe(adaConversation);
+  });
+
+  it('keeps a forged In-Reply-To from another sender out of the conversation it names', async () => {
+    await ingest(tenantId, [email('first', 'ada@example.net')]);
+    await ingest(tenantId, [email('forged', 'mallory@example.org', ['first'])]);
+    expect(await conversationOf('forged')).not.toBe(await conversationOf('first'));
+    const forgedConversation = await store.db.conversation.findUniqueOrThrow({
+      where: { id: await conversationOf('forged') },
+    });
+    expect(forgedConversation.externalChatId).toBe('mallory@example.org');
+    expect(await store.db.message.count({ where: { conversationId: await conversationOf('first') } })).toBe(
+      1,
+    );
   });
 
   it('falls back to the sender’s conversation when no reference is stored', async () => {

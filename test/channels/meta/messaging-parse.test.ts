@@ -99,7 +99,7 @@ describe('Messenger Platform batches', () => {
     });
   });
 
-  it('stores shares and unsupported messages as unsupported, and skips unsent ones', () => {
+  it('stores shares and unsupported messages as unsupported, and reads an unsent one as an unsend', () => {
     const events = parse([
       {
         id: page,
@@ -118,6 +118,13 @@ describe('Messenger Platform batches', () => {
     expect(events).toEqual([
       expect.objectContaining({ providerMessageId: 'm_share', kind: 'unsupported', parts: [] }),
       expect.objectContaining({ providerMessageId: 'm_unsupported', kind: 'unsupported', parts: [] }),
+      {
+        type: 'unsend',
+        providerMessageId: 'm_deleted',
+        chatId: customer,
+        sender: { externalId: customer },
+        at: new Date(3),
+      },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifySmsRequest } from '../../../src/channels/sms/verify.ts';
 import { signTwilioRequest } from '../../fakes/twilio-api.ts';
@@ -19,6 +20,19 @@ describe('verifying X-Twilio-Signature', () => {
     const body = new URLSearchParams(formCase.params).toString();
     const request = formRequest(body, formCase.url, formCase.expectedSignature);
     expect(verifySmsRequest(request, smsConfig({ auth_token: authToken }))).toEqual({ ok: true });
+  });
+
+  it('signs a parameter named __proto__ like any other', () => {
+    const body = `${fixtureBody('inbound_text')}&__proto__=injected`;
+    // Twilio's rule written out: the URL, then each parameter's name and value, sorted by name.
+    const data = [...new URLSearchParams(body)]
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .reduce((signed, [name, value]) => signed + name + value, inboundUrl);
+    const signature = createHmac('sha1', config.auth_token!).update(data, 'utf8').digest('base64');
+    expect(verifySmsRequest(formRequest(body, inboundUrl, signature), config)).toEqual({ ok: true });
+    // Added after signing, it breaks the signature instead of slipping past it.
+    const signedWithout = signTwilioRequest(config.auth_token!, inboundUrl, fixtureBody('inbound_text'));
+    expect(verifySmsRequest(formRequest(body, inboundUrl, signedWithout), config).ok).toBe(false);
   });
 
   it('accepts the URL with the default port that Twilio may have signed', () => {
