@@ -86,7 +86,8 @@ describe('conversation states and staff replies', () => {
       ['conversation.noted', `user:${agent.userId}`],
       ['conversation.handback', `user:${agent.userId}`],
     ]);
-  });
+    // Four agent turns and three deliveries: slow when the machine is busy, not stuck.
+  }, 90_000);
 
   it('moves through close and reopen, filters by state, and refuses a reply unless taken over', async () => {
     const { tenant, chatId, conversation, admin, agent, sentTo } = await scene();
