@@ -39,7 +39,7 @@ const simplePatterns: Array<[SimpleIntent, RegExp]> = [
 const humanPattern =
   /\b(human|real person|a person|someone|staff|operator|mitarbeiter(in)?|menschen?|echten? person|jemandem)\b/i;
 const cancelPattern =
-  /\b(cancel|call off|absagen|abzusagen|stornieren|storniere|stornierung)\b|\bsagen?\b[^.?!]{0,60}\bab\b/i;
+  /\b(cancel|call off|absagen|abzusagen|stornieren|storniere|stornierung)\b|\bsag(e|en|t)?\b[^.?!]{0,60}\bab\b/i;
 const bookPattern = /\b(book|reserve|make an appointment|buchen|reservieren|vereinbaren|eintragen|termin)\b/i;
 const slotsPattern =
   /\b(free|available|availability|slots?|frei|freie[nmrs]?|verfügbar|zeit für mich|when can i come|wann kann ich)\b/i;
@@ -47,28 +47,31 @@ const calendarPattern =
   /\b(appointments?|calendar|schedule|agenda|meetings?|bookings?|termine|terminen?|kalender|buchungen?)\b/i;
 const emailPattern = /\b(e-?mails?|mails?|inbox|posteingang|postfach|nachricht per mail)\b/i;
 
+/**
+ * Characters of the latest message the offline agent reads. What it looks for (a request,
+ * a date) is in the first lines, and chrono-node took about a second on 64 KiB of `<`.
+ */
+const MAX_CLASSIFIED_TEXT = 2048;
+
 function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
 /** A date (and time of day, when certain) in the text, German or English, on or after `now`. */
 export function parseWallClock(text: string, now: Date): WallClock | undefined {
+  let dateOnly: WallClock | undefined;
+  // A parser may find the date but miss the time the other one reads ("2026-12-09 at 9:00").
   for (const parser of [chrono.de, chrono.en]) {
     const [result] = parser.parse(text, now, { forwardDate: true });
     if (!result) continue;
     const start = result.start;
     const date = `${start.get('year')}-${pad(start.get('month') ?? 1)}-${pad(start.get('day') ?? 1)}`;
-    if (!start.isCertain('hour')) return { date };
-    return { date, dateTime: `${date}T${pad(start.get('hour') ?? 0)}:${pad(start.get('minute') ?? 0)}` };
+    if (start.isCertain('hour'))
+      return { date, dateTime: `${date}T${pad(start.get('hour') ?? 0)}:${pad(start.get('minute') ?? 0)}` };
+    dateOnly ??= { date };
   }
-  return undefined;
+  return dateOnly;
 }
-
-/**
- * Characters of the latest message the offline agent reads. What it looks for (a request,
- * a date) is in the first lines, and chrono-node took about a second on 64 KiB of `<`.
- */
-const MAX_CLASSIFIED_TEXT = 2048;
 
 /** The intent of the message being answered. */
 export function classify(input: AgentInput, now: Date): Intent {

@@ -3,36 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imapIntegration } from '../../src/integrations/imap/integration.ts';
 import { readEmailsTool } from '../../src/integrations/imap/read-emails.ts';
 import { sendEmailTool } from '../../src/integrations/imap/send-email.ts';
-import {
-  FAKE_SMTP_PASSWORD,
-  FAKE_SMTP_USER,
-  type FakeSmtpServer,
-  startFakeSmtpServer,
-} from '../fakes/smtp-server.ts';
-import { DOVECOT_PASSWORD, DOVECOT_USER, type DovecotServer, startDovecot } from '../support/dovecot.ts';
+import { type FakeSmtpServer, startFakeSmtpServer } from '../fakes/smtp-server.ts';
+import { type DovecotServer, startDovecot } from '../support/dovecot.ts';
 import { testEgress } from '../support/egress.ts';
 import { freeLoopbackPort } from '../support/ports.ts';
-import { toolContext as context, customer, toolFailure as failure } from './tool-run.ts';
+import { toolContext as context, customer, toolFailure as failure, mailValues } from './tool-run.ts';
 
 let dovecot: DovecotServer;
 let smtp: FakeSmtpServer;
 
 function mailConfig(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    host: dovecot.host,
-    port: String(dovecot.port),
-    tls: 'false',
-    user: DOVECOT_USER,
-    password: DOVECOT_PASSWORD,
-    smtp_host: smtp.host,
-    smtp_port: String(smtp.port),
-    smtp_tls: 'none',
-    smtp_user: FAKE_SMTP_USER,
-    smtp_password: FAKE_SMTP_PASSWORD,
-    from_address: 'shop@example.com',
-    staff_addresses: 'Team@Example.com, owner@example.com',
-    ...overrides,
-  };
+  return mailValues(dovecot, smtp, { staff_addresses: 'Team@Example.com, owner@example.com', ...overrides });
 }
 
 beforeAll(async () => {

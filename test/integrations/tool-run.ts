@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { type ToolCaller, type ToolContext, ToolError } from '../../src/integrations/types.ts';
+import { FAKE_SMTP_PASSWORD, FAKE_SMTP_USER } from '../fakes/smtp-server.ts';
+import { DOVECOT_PASSWORD, DOVECOT_USER } from '../support/dovecot.ts';
 import { testEgress } from '../support/egress.ts';
 
 export const staffCaller: ToolCaller = {
@@ -48,4 +50,26 @@ export async function toolFailure(run: Promise<unknown>): Promise<ToolError> {
   );
   expect(error).toBeInstanceOf(ToolError);
   return error as ToolError;
+}
+
+/** The `imap` connector values for a test Dovecot (reading, Sent) and a loopback SMTP server (sending). */
+export function mailValues(
+  imap: { host: string; port: number },
+  smtp: { host: string; port: number },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    host: imap.host,
+    port: String(imap.port),
+    tls: 'false',
+    user: DOVECOT_USER,
+    password: DOVECOT_PASSWORD,
+    smtp_host: smtp.host,
+    smtp_port: String(smtp.port),
+    smtp_tls: 'none',
+    smtp_user: FAKE_SMTP_USER,
+    smtp_password: FAKE_SMTP_PASSWORD,
+    from_address: 'shop@example.com',
+    ...overrides,
+  };
 }

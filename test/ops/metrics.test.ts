@@ -172,7 +172,7 @@ describe('GET /metrics', () => {
     for (const secretText of ['bakery', 'Any new emails', String(CHAT), tenant.id]) {
       expect(response.body).not.toContain(secretText);
     }
-  });
+  }, 120_000); // three exchanges one after another: slow on a loaded two-core machine
 
   it('is off, and says how to turn it on, when neither METRICS_TOKEN nor METRICS_PORT is set', async () => {
     gateway = await startTestGateway({ store, telegram });

@@ -144,9 +144,9 @@ describe('agent pipeline', () => {
     await send('Thanks', 2);
     await eventually(() => telegram.sent().length === 2, 10_000, 'the second reply');
     expect(model.requests[2]!.body.messages.slice(1)).toEqual([
-      { role: 'user', content: 'Any new emails?' },
+      { role: 'user', content: '<customer_message>\nAny new emails?\n</customer_message>' },
       { role: 'assistant', content: 'You have 2 new emails.' },
-      { role: 'user', content: 'Thanks' },
+      { role: 'user', content: '<customer_message>\nThanks\n</customer_message>' },
     ]);
   });
 
@@ -200,7 +200,8 @@ describe('agent pipeline', () => {
     await start({ withModel: false });
     behaviours.push({ kind: 'messages', count: 1 });
     await send('Show me my latest emails');
-    // The customer gets the scoped answer (their own mail only), never the inbox's subjects.
+    // A customer never gets the business inbox: only their own mail, here none (the scoped
+    // reading against a real Dovecot is in agent-real-servers.test.ts).
     expect(behaviours).toHaveLength(0);
     expect(telegram.sent()[0]!.text).toMatch(/^I found no emails from or to your address/);
     expect(telegram.sent()[0]!.text).not.toContain('SECRET');

@@ -141,7 +141,7 @@ describe('a kill while the provider answers late', () => {
     expect(twilio.calls.some((entry) => entry.resource === 'message-list')).toBe(true);
     const outbound = await store.db.message.findFirstOrThrow({ where: { direction: 'outbound' } });
     expect(outbound).toMatchObject({ status: 'sent', providerMessageId: twilio.sent()[0]!.sid });
-  }, 120_000);
+  }, 180_000);
 
   it('email: settles the send against Postmark’s outbound search and sends one copy', async () => {
     const first = await start();
@@ -173,7 +173,7 @@ describe('a kill while the provider answers late', () => {
     expect(postmark.calls.some((entry) => entry.path === '/messages/outbound')).toBe(true);
     const outbound = await store.db.message.findFirstOrThrow({ where: { direction: 'outbound' } });
     expect(outbound).toMatchObject({ status: 'sent', providerMessageId: `<${email!.MessageID}@mtasv.net>` });
-  }, 120_000);
+  }, 180_000);
 
   it('Telegram: has no lookup, so the accepted reply is sent again and arrives twice', async () => {
     const first = await start();
@@ -197,5 +197,5 @@ describe('a kill while the provider answers late', () => {
     expect(texts).toHaveLength(2);
     expect(texts[1]).toBe(texts[0]);
     expect(await store.db.outboxMessage.findFirstOrThrow()).toMatchObject({ status: 'sent' });
-  }, 120_000);
+  }, 180_000);
 });
