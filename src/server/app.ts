@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
@@ -34,6 +35,7 @@ import {
   startRetentionSchedule,
 } from './data-protection/retention.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { createEventBus, type EventBus } from './events.ts';
 import {
   DEFAULT_SERVER_TIMEOUTS,
   requestIdOf,
@@ -42,6 +44,7 @@ import {
   timedServerFactory,
 } from './http-server.ts';
 import { prettyOnTerminal } from './logger.ts';
+import { createLoginLimiter } from './login-limiter.ts';
 import { createMetrics } from './metrics.ts';
 import { registerNulGuard } from './nul-guard.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
@@ -52,14 +55,21 @@ import { analyticsCollectorRoutes } from './routes/analytics-collector.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
+import { conversationActionRoutes } from './routes/conversation-actions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
-import { homeRoute } from './routes/home.ts';
+import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
 import { retentionRoutes } from './routes/retention.ts';
+import { staffAuthRoutes } from './routes/staff-auth.ts';
+import { staffUserRoutes } from './routes/staff-users.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
+import { createSessionAuthenticator } from './session-auth.ts';
+import { webUiRoutes } from './web-ui.ts';
+import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -76,6 +86,8 @@ export interface AppDependencies {
   serverTimeouts?: Partial<ServerTimeouts>;
   /** How often an idle worker looks for due jobs (tests shorten it). */
   pollMs?: number;
+  /** The built web UI's folder; default `web/dist` in the repository. */
+  webRoot?: string;
   /** Told about the model tokens of every completion (metrics). */
   onTokenUsage?: TenantAgentOptions['onUsage'];
 }
@@ -86,6 +98,8 @@ declare module 'fastify' {
     worker: Worker | undefined;
     /** This process's analytics tracker. */
     analytics: Tracker;
+    /** The live event stream's bus: publish workspace events (e.g. pending actions) here. */
+    events: EventBus;
   }
 }
 
@@ -133,6 +147,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
   });
   app.decorateRequest('caller', undefined);
+  app.decorateRequest('staff', undefined);
+  await app.register(fastifyCookie);
+  const events = await createEventBus(store);
+  const live = workspaceEvents(events);
   registerErrorHandling(app);
   registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
@@ -170,7 +188,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     tracker: analytics.tracker,
     clock,
     tools: [
-      createRequestHumanTool({ db, notifyStaff: notifier.conversationNeedsHuman }),
+      createRequestHumanTool({ db, notifyStaff: live.needsHuman(notifier.conversationNeedsHuman) }),
       ...Object.values(integrations).flatMap((integration) => integration.tools),
       ...(dependencies.tools ?? []),
     ],
@@ -187,7 +205,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           ? { apiKey: config.llm.apiKey ?? 'none', baseUrl: config.llm.baseUrl, model: config.llm.model }
           : undefined,
       loadLlmConfig: (tenantId) => loadConfig(tenantId, llmIntegration.id),
-      notifyStaff: notifier.conversationNeedsHuman,
+      notifyStaff: live.needsHuman(notifier.conversationNeedsHuman),
       logger: app.log,
       clock,
       dailyTokenLimit: config.agentDailyTokens,
@@ -197,6 +215,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     });
   const hub = createConnectorHub({ db, registry, configs });
   const authenticator = createAuthenticator({ db, clock });
+  const sessions = createSessionAuthenticator({ db, clock });
   const tenants = new Map<string, { id: string; expiresAt: number }>();
   const tenantBySlug = async (slug: string) => {
     const cached = tenants.get(slug);
@@ -213,14 +232,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     environment,
     clock,
     pacer: createPacer(clock),
-    onOutcome: metrics.countDeliveries(analytics.onOutcome),
+    onOutcome: live.onOutcome(metrics.countDeliveries(analytics.onOutcome)),
     onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
   const ingestor = createIngestor({
     db,
-    onStored: analytics.withReceivedEvents(enqueueResponses(clock)),
+    onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
     maxPending: config.ingestQueueLimit,
   });
   if (config.workerConcurrency > 0) {
@@ -259,8 +278,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     : undefined;
   app.decorate('worker', worker);
   app.decorate('analytics', analytics.tracker);
+  app.decorate('events', events);
 
-  await app.register(homeRoute);
   app.get('/healthz', async () => {
     await db.$queryRaw`SELECT 1`;
     return { ok: true };
@@ -270,7 +289,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     // The admin API speaks JSON only; Fastify's default text/plain parser would let a plain-text body through.
     admin.removeContentTypeParser('text/plain');
     admin.addHook('onRequest', async (request) => {
-      request.caller = await authenticator.authenticate(request);
+      request.caller = sessions.applies(request)
+        ? await sessions.authenticate(request)
+        : await authenticator.authenticate(request);
     });
     await admin.register(tenantRoutes, { store });
     await admin.register(tokenRoutes, { db, clock });
@@ -283,7 +304,24 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(actionRoutes, { db, clock });
     await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
+    await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
+    await admin.register(conversationActionRoutes, {
+      db,
+      clock,
+      events,
+      channels,
+      maxDeliveryAttempts: config.maxDeliveryAttempts,
+      onReplyRecorded: wakeWorker,
+    });
+    await admin.register(eventStreamRoutes, { events });
+    await admin.register(workspaceAnalyticsRoutes, {
+      tracker: analytics.tracker,
+      integrations,
+      statuses: (tenantId) => configs.statuses(tenantId),
+    });
   });
+  await app.register(staffAuthRoutes, { db, clock, limiter: createLoginLimiter(clock) });
+  await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});
   await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
   await app.register(webhookRoutes, {
@@ -301,6 +339,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await ingestor.drain();
     // Last: the worker and the ingestor above may still have tracked events.
     await analytics.tracker.close();
+    await events.close();
     await egress.close();
   });
   return app;

@@ -110,7 +110,8 @@ export function createRespondHandler(
       }),
     );
     if (released > 0) onReplyRecorded();
-    if (conversation.state !== 'open' || conversation.contact.optedOut) return;
+    // The agent answers only conversations it holds: never one a person has or was asked for.
+    if (conversation.state !== 'bot' || conversation.contact.optedOut) return;
     const idempotencyKey = `reply:${message.id}`;
     if (await db.outboxMessage.findUnique({ where: { idempotencyKey }, select: { id: true } })) return;
     const adapter = channels[message.channel];
@@ -188,8 +189,13 @@ async function transcriptUpTo(
   messageId: string,
 ): Promise<TranscriptEntry[]> {
   const rows = await db.message.findMany({
-    // Internal rows (the agent's tool calls) are for staff, not part of the conversation.
-    where: { conversationId, createdAt: { lte: until }, direction: { in: ['inbound', 'outbound'] } },
+    // Internal rows (tool calls, notes, state changes) are for staff, not part of the
+    // conversation, except the note a hand-back leaves so the agent knows a person spoke.
+    where: {
+      conversationId,
+      createdAt: { lte: until },
+      OR: [{ direction: { in: ['inbound', 'outbound'] } }, { kind: 'handback_note' }],
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: TRANSCRIPT_WINDOW,
     select: { id: true, direction: true, kind: true, text: true },
@@ -198,7 +204,7 @@ async function transcriptUpTo(
   const ordered = rows.reverse().filter((row) => row.id !== messageId);
   const answered = rows.find((row) => row.id === messageId);
   return [...ordered, ...(answered ? [answered] : [])].map((row) => ({
-    direction: row.direction as TranscriptEntry['direction'],
+    direction: (row.direction === 'inbound' ? 'inbound' : 'outbound') as TranscriptEntry['direction'],
     kind: row.kind,
     text: row.text,
   }));

@@ -26,6 +26,11 @@ export interface Store {
   state?(): Promise<DatabaseState>;
   /** Disconnects the client; the store is unusable afterwards. */
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: calls `handler` with the payload of every NOTIFY on `channel`, on a
+   * dedicated connection that reconnects after errors. Resolves to a function that stops it.
+   */
+  listen?(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /**
@@ -51,7 +56,14 @@ export async function openStore(options: {
   const { db, migrationTarget, state } = await connect(dialect, options);
   const applied = await applyPendingMigrations(migrationTarget);
   if (applied.length > 0) options.log?.(`Applied ${dialect} migrations: ${applied.join(', ')}`);
-  return { db, dialect, state, close: () => db.$disconnect() };
+  const listen =
+    dialect === 'postgresql'
+      ? async (channel: string, handler: (payload: string) => void) => {
+          const { listenOn } = await import('./postgresql-listen.ts');
+          return listenOn(options.databaseUrl!, channel, handler);
+        }
+      : undefined;
+  return { db, dialect, state, close: () => db.$disconnect(), ...(listen ? { listen } : {}) };
 }
 
 // Each dialect's module is loaded only when used: the other generated client and driver add

@@ -5,12 +5,14 @@
  * the running gateway tells a visitor where to go.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
+import { defaultWebRoot } from '../../src/server/web-ui.ts';
 import { ADMIN_TOKEN } from '../support/gateway.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -91,7 +93,7 @@ describe('logs and the front door', () => {
     expect(output).not.toMatch(/^\{"level"/m);
   });
 
-  it('prints one JSON object per line into a pipe, and GET / tells a visitor where to go', async () => {
+  it('prints one JSON object per line into a pipe, and GET / serves the workspace (or says where to go before it is built)', async () => {
     const { output, home } = await startAndStop(false);
     const lines = output
       .split('\n')
@@ -101,11 +103,17 @@ describe('logs and the front door', () => {
       expect.objectContaining({ level: 30, msg: expect.stringMatching(/^Server listening at /) }),
     );
     expect(output).not.toMatch(/\] INFO: /);
-    expect(home.status).toBe(200);
-    expect(await home.json()).toMatchObject({
-      service: 'switchboard',
-      message: expect.stringContaining('README'),
-      links: { health: '/healthz' },
-    });
+    // The workspace once built (`npm ci` builds it); before that, where to go.
+    if (existsSync(path.join(defaultWebRoot, 'index.html'))) {
+      expect(home.status).toBe(200);
+      expect(await home.text()).toContain('<div id="root">');
+    } else {
+      expect(home.status).toBe(200);
+      expect(await home.json()).toMatchObject({
+        service: 'switchboard',
+        message: expect.stringContaining('README'),
+        links: { health: '/healthz' },
+      });
+    }
   });
 });

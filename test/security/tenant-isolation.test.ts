@@ -10,6 +10,7 @@ import {
   SECOND_BOT_TOKEN,
   useGatewayWorld,
 } from '../api/gateway-world.ts';
+import { type StaffSession, staffMember } from '../api/staff-support.ts';
 import { FAKE_BOT_TOKEN } from '../fakes/telegram-api.ts';
 import { ADMIN_TOKEN, textUpdate } from '../support/gateway.ts';
 import { registeredRoutes } from '../support/routes.ts';
@@ -27,6 +28,9 @@ interface Scene {
   tokenOfA: string;
   /** The contact who wrote to A. */
   contactOfA: string;
+  /** A's staff member, logged in; B's staff member is the fourth identity. */
+  staffOfA: StaffSession;
+  staffOfB: StaffSession;
   /** The ids of A's and B's pending actions (a tool call waiting for approval). */
   actionOfA: string;
   actionOfB: string;
@@ -48,6 +52,14 @@ const identities: Identity[] = [
     name: 'the admin token with X-Tenant naming B',
     headers: ({ b }) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, 'x-tenant': b.slug }),
   },
+  {
+    name: "B's staff session (an admin) with X-Tenant naming A",
+    headers: ({ a, staffOfB }) => ({
+      cookie: staffOfB.cookie,
+      'x-csrf-token': staffOfB.csrfToken,
+      'x-tenant': a.slug,
+    }),
+  },
 ];
 
 type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
@@ -61,6 +73,8 @@ interface TenantRoute {
   payload?: Record<string, unknown>;
   /** Proves from B's answer (and the database) that B saw and changed only B's data. */
   check(scene: Scene, response: LightMyRequestResponse): Promise<void>;
+  /** Sends the request itself instead of `inject` (the event stream never ends on its own). */
+  send?(scene: Scene, headers: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
 /** Every route that acts for a tenant. A test below keeps this list complete. */
@@ -189,6 +203,7 @@ const tenantRoutes: TenantRoute[] = [
   },
   ...analyticsRoutes(),
   ...dataProtectionRoutes(),
+  ...workspaceRoutes(),
   ...agentSafetyRoutes(),
 ];
 
@@ -289,6 +304,140 @@ function dataProtectionRoutes(): TenantRoute[] {
       },
     },
   ];
+}
+
+/** The staff workspace: conversation actions, users and the event stream. A's ids in every path. */
+function workspaceRoutes(): TenantRoute[] {
+  const refusedOnA = (action: string, payload?: Record<string, string>): TenantRoute => ({
+    method: 'POST',
+    path: `/admin/conversations/:id/${action}`,
+    url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/${action}`,
+    ...(payload ? { payload } : {}),
+    async check(_scene, response) {
+      expectError(response, 404, 'NOT_FOUND');
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: '/admin/conversations/:id',
+      url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}`,
+      async check(_scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(response.body).not.toContain('5550001001');
+      },
+    },
+    refusedOnA('takeover'),
+    refusedOnA('handback'),
+    refusedOnA('close'),
+    refusedOnA('reopen'),
+    refusedOnA('assign', { userId: 'nobody' }),
+    refusedOnA('notes', { text: 'note from B' }),
+    refusedOnA('messages', { text: 'reply from B' }),
+    {
+      method: 'GET',
+      path: '/admin/users',
+      url: () => '/admin/users',
+      async check({ staffOfA, staffOfB }, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json().items.map((user: { email: string }) => user.email)).toEqual([staffOfB.email]);
+        expect(response.body).not.toContain(staffOfA.email);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/users',
+      url: () => '/admin/users',
+      payload: { email: 'invited-by-b@example.org', name: 'Invited', role: 'agent' },
+      async check({ world, a, b }, response) {
+        expect(response.statusCode, response.body).toBe(201);
+        const invited = await world.store.db.staffUser.findMany({
+          where: { email: 'invited-by-b@example.org', tenantId: { in: [a.id, b.id] } },
+        });
+        expect(invited.map((user) => user.tenantId)).toEqual([b.id]);
+        expect(invited[0]!.tenantId).not.toBe(a.id);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/users/:id',
+      url: ({ staffOfA }) => `/admin/users/${staffOfA.userId}`,
+      async check({ world, staffOfA }, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        expect(await world.store.db.staffUser.count({ where: { id: staffOfA.userId } })).toBe(1);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/analytics/workspace-events',
+      url: () => '/admin/analytics/workspace-events',
+      payload: { event: 'integration_viewed', connectorId: 'imap' },
+      async check({ world, b }, response) {
+        expect(response.statusCode, response.body).toBe(202);
+        const viewed = await world.store.db.analyticsEvent.findMany({
+          where: { tenantId: b.id, name: 'integration_viewed' },
+        });
+        expect(viewed.map((row) => row.service)).toEqual(['imap_mail']);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/events',
+      url: () => '/admin/events',
+      send: streamEvents,
+      async check({ a, conversationOfA }, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.body).toContain('event: conversation.note');
+        expect(response.body).not.toContain(a.id);
+        expect(response.body).not.toContain(conversationOfA);
+      },
+    },
+  ];
+}
+
+/**
+ * Opens B's event stream on a listening gateway, publishes an event for A and then one for
+ * B, and answers with what the stream carried up to B's event.
+ */
+async function streamEvents(scene: Scene, headers: Record<string, string>): Promise<LightMyRequestResponse> {
+  const { app } = scene.world.gateway;
+  if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${port}/admin/events`, {
+    headers,
+    signal: controller.signal,
+  });
+  let body = '';
+  if (response.status === 200) {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    await reader.read();
+    const { db } = scene.world.store;
+    await app.events.publish(db, {
+      type: 'conversation.note',
+      tenantId: scene.a.id,
+      conversationId: scene.conversationOfA,
+    });
+    await app.events.publish(db, {
+      type: 'conversation.note',
+      tenantId: scene.b.id,
+      conversationId: scene.conversationOfB,
+    });
+    while (!body.includes(scene.conversationOfB)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      body += decoder.decode(value, { stream: true });
+    }
+  } else {
+    body = await response.text();
+  }
+  controller.abort();
+  return {
+    statusCode: response.status,
+    body,
+    json: () => JSON.parse(body),
+  } as unknown as LightMyRequestResponse;
 }
 
 /**
@@ -489,6 +638,14 @@ describe('tenant isolation', () => {
         properties: { ...exampleProperties.integration_connect_clicked, provider: 'microsoft' },
       },
     ]);
+    const staffOfA = await staffMember(world.gateway, a, {
+      email: `staff-of-a-${scenes}@example.org`,
+      role: 'admin',
+    });
+    const staffOfB = await staffMember(world.gateway, b, {
+      email: `staff-of-b-${scenes}@example.org`,
+      role: 'admin',
+    });
     const conversationOf = async (tenant: ConnectedTenant) =>
       (await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
     const conversationOfA = await conversationOf(a);
@@ -523,6 +680,8 @@ describe('tenant isolation', () => {
       b,
       conversationOfA,
       conversationOfB,
+      staffOfA,
+      staffOfB,
       writeKeyOfA,
       tokenOfA: await world.tokenId(a.apiToken),
       contactOfA: (await world.store.db.contact.findFirstOrThrow({ where: { tenantId: a.id } })).id,
@@ -545,12 +704,14 @@ describe('tenant isolation', () => {
       for (const identity of identities) {
         it(`shows and changes only B's data when called with ${identity.name}`, async () => {
           const before = await snapshotOf(world, scene.a);
-          const response = await world.gateway.app.inject({
-            method: route.method,
-            url: route.url(scene),
-            headers: identity.headers(scene),
-            ...(route.payload ? { payload: route.payload } : {}),
-          });
+          const response = route.send
+            ? await route.send(scene, identity.headers(scene))
+            : await world.gateway.app.inject({
+                method: route.method,
+                url: route.url(scene),
+                headers: identity.headers(scene),
+                ...(route.payload ? { payload: route.payload } : {}),
+              });
           await route.check(scene, response);
           for (const secret of [scene.a.botToken, scene.a.webhookSecret])
             expect(response.body).not.toContain(secret);

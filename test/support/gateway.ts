@@ -39,6 +39,8 @@ export interface TestGatewayOptions {
   /** Extra agent tools (a test's own), beside the built-in ones. */
   tools?: Tool[];
   keyRing?: KeyRing;
+  /** The built web UI to serve at `/` (browser tests). */
+  webRoot?: string;
   /** Logging and server timeouts, where a test needs other than silence and the defaults. */
   server?: Pick<AppDependencies, 'logger' | 'serverTimeouts'>;
 }
@@ -64,6 +66,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     logger: false,
     pollMs: 25,
     ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     ...options.server,
   });
   await ensureAdminToken(options.store.db, ADMIN_TOKEN);

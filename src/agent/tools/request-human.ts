@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { isAppError } from '../../core/errors.ts';
 import type { Tool } from '../../integrations/types.ts';
+import { changeState } from '../../normalizer/conversation-state.ts';
 import type { Db, DbTransaction } from '../../store/index.ts';
 
 export interface RequestHumanOptions {
@@ -19,8 +21,9 @@ const input = z.strictObject({
 });
 
 /**
- * Hands a conversation to staff: `needs_human` and a staff notice in one transaction. Does
- * nothing (and answers false) when the conversation is not `open`, so staff are told once.
+ * Hands a conversation to staff: `needs_human` (written into the transcript) and a staff
+ * notice in one transaction. Does nothing (and answers false) when the conversation is not
+ * `bot`, so staff are told once.
  */
 export function handOver(
   options: RequestHumanOptions,
@@ -28,19 +31,21 @@ export function handOver(
 ): Promise<boolean> {
   const { db, notifyStaff } = options;
   const { tenantId, conversationId, reason } = request;
-  return db.$transaction(async (tx) => {
-    const changed = await tx.conversation.updateMany({
-      where: { id: conversationId, tenantId, state: 'open' },
-      data: { state: 'needs_human' },
+  return db
+    .$transaction(async (tx) => {
+      const { channel } = await changeState(tx, {
+        tenantId,
+        conversationId,
+        transition: 'request_human',
+        actor: 'agent',
+      });
+      await notifyStaff(tx, { tenantId, conversationId, channel, reason });
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (isAppError(error) && error.code === 'CONFLICT') return false;
+      throw error;
     });
-    if (changed.count === 0) return false;
-    const { channel } = await tx.conversation.findUniqueOrThrow({
-      where: { id: conversationId },
-      select: { channel: true },
-    });
-    await notifyStaff(tx, { tenantId, conversationId, channel, reason });
-    return true;
-  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
+import { conversationStates } from '../../normalizer/conversation-state.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
 import { parseInput } from '../validate.ts';
@@ -12,6 +13,11 @@ const listQuery = z.object({
   channel: z.string().min(1).optional(),
   contactId: z.string().min(1).optional(),
   since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  state: z.enum(conversationStates).optional(),
+  /** A staff user's id, or `none` for unassigned conversations. */
+  assignee: z.string().min(1).optional(),
+  /** Matches the contact's name or the text of a message. */
+  q: z.string().trim().min(1).max(200).optional(),
   limit,
   cursor,
 });
@@ -40,20 +46,69 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
         ...(query.channel ? { channel: query.channel } : {}),
         ...(query.contactId ? { contactId: query.contactId } : {}),
         ...(query.since ? { lastMessageAt: { gte: new Date(query.since) } } : {}),
+        ...(query.state ? { state: query.state } : {}),
+        ...(query.assignee ? { assigneeId: query.assignee === 'none' ? null : query.assignee } : {}),
+        ...(query.q
+          ? {
+              OR: [
+                { contact: { displayName: { contains: query.q } } },
+                { messages: { some: { text: { contains: query.q }, direction: { not: 'internal' } } } },
+              ],
+            }
+          : {}),
       },
       orderBy: [{ lastMessageAt: 'desc' }, { id: 'asc' }],
       skip: offset,
       take: query.limit + 1,
-      include: { contact: { select: { id: true, displayName: true, optedOut: true } } },
+      include: {
+        contact: { select: { id: true, displayName: true, optedOut: true } },
+        messages: {
+          where: { direction: { in: ['inbound', 'outbound'] } },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: 1,
+          select: { direction: true, text: true, kind: true },
+        },
+      },
     });
-    return page(rows, query.limit, offset, (row) => ({
+    return page(rows, query.limit, offset, ({ messages, ...row }) => ({
       id: row.id,
       channel: row.channel,
       state: row.state,
+      assigneeId: row.assigneeId,
       contact: row.contact,
+      lastMessage: messages[0] ?? null,
       lastMessageAt: row.lastMessageAt.toISOString(),
       createdAt: row.createdAt.toISOString(),
     }));
+  });
+
+  app.get('/admin/conversations/:id', async (request) => {
+    const { tenantId } = tenantCaller(request);
+    const { id } = parseInput(conversationParams, request.params, 'path');
+    const row = await db.conversation.findFirst({
+      where: { id, tenantId },
+      include: {
+        contact: {
+          include: { identities: { select: { channel: true, externalId: true, username: true } } },
+        },
+      },
+    });
+    if (!row) throw new AppError('NOT_FOUND', `there is no conversation "${id}"`);
+    return {
+      id: row.id,
+      channel: row.channel,
+      state: row.state,
+      assigneeId: row.assigneeId,
+      lastMessageAt: row.lastMessageAt.toISOString(),
+      createdAt: row.createdAt.toISOString(),
+      contact: {
+        id: row.contact.id,
+        displayName: row.contact.displayName,
+        optedOut: row.contact.optedOut,
+        // The same person on every channel they have written from.
+        identities: row.contact.identities,
+      },
+    };
   });
 
   app.get('/admin/conversations/:id/messages', async (request) => {

@@ -1,0 +1,82 @@
+import { AppError } from '../core/errors.ts';
+import type { DbTransaction } from '../store/index.ts';
+
+/**
+ * Who answers a conversation: the agent (`bot`), nobody yet because the agent asked for a
+ * person (`needs_human`), a member of staff (`human`), or nobody because it is done (`closed`).
+ */
+export const conversationStates = ['bot', 'needs_human', 'human', 'closed'] as const;
+export type ConversationState = (typeof conversationStates)[number];
+
+export type Transition = 'request_human' | 'takeover' | 'handback' | 'close' | 'reopen';
+
+/** For each transition, the states it may start from and the state it ends in. */
+const transitions: Record<Transition, { from: readonly ConversationState[]; to: ConversationState }> = {
+  request_human: { from: ['bot'], to: 'needs_human' },
+  takeover: { from: ['bot', 'needs_human'], to: 'human' },
+  handback: { from: ['needs_human', 'human'], to: 'bot' },
+  close: { from: ['bot', 'needs_human', 'human'], to: 'closed' },
+  reopen: { from: ['closed'], to: 'bot' },
+};
+
+/** The state `transition` leads to from `state`, or undefined when it is not allowed from there. */
+export function nextState(state: string, transition: Transition): ConversationState | undefined {
+  const rule = transitions[transition];
+  return (rule.from as readonly string[]).includes(state) ? rule.to : undefined;
+}
+
+export interface StateChange {
+  tenantId: string;
+  conversationId: string;
+  transition: Transition;
+  /** Who acted, as the audit log records it (`user:<id>`, `token:<id>`, `agent`). */
+  actor: string;
+}
+
+export interface StateChanged {
+  from: ConversationState;
+  to: ConversationState;
+  channel: string;
+}
+
+/**
+ * Applies a transition in the caller's transaction and writes it into the transcript as an
+ * internal row (kind `state`), which staff see and channels never send. The update is
+ * conditional on the state read, so two staff racing to take over cannot both win: the
+ * loser gets CONFLICT. Throws NOT_FOUND for a conversation outside the tenant.
+ */
+export async function changeState(tx: DbTransaction, change: StateChange): Promise<StateChanged> {
+  const { tenantId, conversationId, transition, actor } = change;
+  const conversation = await tx.conversation.findFirst({
+    where: { id: conversationId, tenantId },
+    select: { state: true, channel: true },
+  });
+  if (!conversation) throw new AppError('NOT_FOUND', `there is no conversation "${conversationId}"`);
+  const to = nextState(conversation.state, transition);
+  const changed = to
+    ? await tx.conversation.updateMany({
+        where: { id: conversationId, tenantId, state: conversation.state },
+        data: { state: to },
+      })
+    : { count: 0 };
+  if (!to || changed.count === 0) {
+    throw new AppError(
+      'CONFLICT',
+      `cannot ${transition.replace('_', ' ')} a conversation in state "${conversation.state}"`,
+    );
+  }
+  const from = conversation.state as ConversationState;
+  await tx.message.create({
+    data: {
+      tenantId,
+      conversationId,
+      channel: conversation.channel,
+      direction: 'internal',
+      kind: 'state',
+      text: `${from} → ${to}`,
+      parts: JSON.stringify([{ type: 'state', transition, from, to, actor }]),
+      status: 'recorded',
+    },
+  });
+  return { from, to, channel: conversation.channel };
+}

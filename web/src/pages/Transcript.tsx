@@ -1,0 +1,175 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiError, api, type ConversationDetail, type Me, type MessageItem, type StaffUser } from '../api.ts';
+import { useI18n } from '../i18n.ts';
+import { UserOptions } from './UserOptions.tsx';
+
+/** One row of the transcript: a message in either direction, or an internal row for staff. */
+function Row({ message }: { message: MessageItem }) {
+  const { t } = useI18n();
+  const part = message.parts[0] ?? {};
+  if (message.direction === 'internal') {
+    const label =
+      message.kind === 'tool_call'
+        ? `${t.toolCall}: ${String(part.tool)}${part.provider && part.provider !== 'none' ? ` (${String(part.provider)})` : ''} — ${part.success ? 'ok' : String(part.errorType ?? 'failed')}, ${String(part.itemsProcessed ?? 0)} items, ${String(part.durationMs ?? 0)} ms`
+        : message.kind === 'state'
+          ? `${t.stateChange}: ${message.text ?? ''}`
+          : message.kind === 'note'
+            ? `📝 ${message.text ?? ''}`
+            : (message.text ?? message.kind);
+    return (
+      <li className="message internal" data-kind={message.kind}>
+        {label}
+        <div className="meta">{new Date(message.createdAt).toLocaleString()}</div>
+      </li>
+    );
+  }
+  return (
+    <li className={`message ${message.direction}`} data-direction={message.direction}>
+      <div>{message.text ?? `[${message.kind}]`}</div>
+      {message.edits.map((edit) => (
+        <div key={edit.replacedAt} className="meta">
+          {t.earlier}: {edit.text}
+        </div>
+      ))}
+      <div className="meta">
+        {new Date(message.createdAt).toLocaleString()} ·{' '}
+        <span data-status={message.status}>{message.status}</span>
+        {message.editedAt ? ` · ${t.edited}` : ''}
+        {message.error ? ` · ${message.error}` : ''}
+      </div>
+    </li>
+  );
+}
+
+export function Transcript(props: { id: string; me: Me; users: StaffUser[]; version: number }) {
+  const { t } = useI18n();
+  const { id, users, version } = props;
+  const [conversation, setConversation] = useState<ConversationDetail>();
+  const [messages, setMessages] = useState<MessageItem[]>([]);
+  const [reply, setReply] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState('');
+
+  const load = useCallback(async () => {
+    const [detail, page] = await Promise.all([
+      api<ConversationDetail>('GET', `/admin/conversations/${id}`),
+      api<{ items: MessageItem[] }>('GET', `/admin/conversations/${id}/messages?limit=200`),
+    ]);
+    setConversation(detail);
+    setMessages(page.items);
+  }, [id]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` changes on live events and reloads.
+  useEffect(() => {
+    void load();
+  }, [load, version]);
+
+  async function act(path: string, body?: unknown) {
+    setError('');
+    try {
+      await api('POST', `/admin/conversations/${id}/${path}`, body);
+      await load();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught));
+    }
+  }
+
+  async function send(event: FormEvent) {
+    event.preventDefault();
+    await act('messages', { text: reply });
+    setReply('');
+  }
+
+  async function addNote(event: FormEvent) {
+    event.preventDefault();
+    await act('notes', { text: note });
+    setNote('');
+  }
+
+  if (!conversation) return null;
+  const state = conversation.state;
+  return (
+    <div className="transcript">
+      <div>
+        <h2>
+          {conversation.contact.displayName ?? conversation.contact.id} · {conversation.channel}{' '}
+          <span className={`badge ${state}`} data-testid="conversation-state" data-state={state}>
+            {t[`state_${state}`]}
+          </span>
+        </h2>
+        <div className="actions">
+          {(state === 'bot' || state === 'needs_human') && (
+            <button type="button" onClick={() => void act('takeover')}>
+              {t.takeOver}
+            </button>
+          )}
+          {(state === 'human' || state === 'needs_human') && (
+            <button type="button" className="secondary" onClick={() => void act('handback')}>
+              {t.handBack}
+            </button>
+          )}
+          {state !== 'closed' && (
+            <button type="button" className="secondary" onClick={() => void act('close')}>
+              {t.close}
+            </button>
+          )}
+          {state === 'closed' && (
+            <button type="button" onClick={() => void act('reopen')}>
+              {t.reopen}
+            </button>
+          )}
+          <label>
+            {t.assignTo}
+            <select
+              value={conversation.assigneeId ?? ''}
+              onChange={(event) => void act('assign', { userId: event.target.value || null })}
+            >
+              <option value="">{t.unassigned}</option>
+              <UserOptions users={users} />
+            </select>
+          </label>
+        </div>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <ol className="messages" aria-label="Transcript">
+          {messages.map((message) => (
+            <Row key={message.id} message={message} />
+          ))}
+        </ol>
+        {state === 'human' ? (
+          <form className="composer" onSubmit={(event) => void send(event)}>
+            <label>
+              {t.reply}
+              <textarea value={reply} onChange={(event) => setReply(event.target.value)} rows={3} required />
+            </label>
+            <button type="submit">{t.send}</button>
+          </form>
+        ) : (
+          <p className="muted">{t.takeOverFirst}</p>
+        )}
+        <form className="composer" onSubmit={(event) => void addNote(event)}>
+          <label>
+            {t.note}
+            <input value={note} onChange={(event) => setNote(event.target.value)} required />
+          </label>
+          <button type="submit" className="secondary">
+            {t.addNote}
+          </button>
+        </form>
+      </div>
+      <aside className="card" aria-label={t.identities}>
+        <h2>{t.identities}</h2>
+        <ul>
+          {conversation.contact.identities.map((identity) => (
+            <li key={`${identity.channel}:${identity.externalId}`}>
+              {identity.channel}: {identity.username ? `@${identity.username}` : identity.externalId}
+            </li>
+          ))}
+        </ul>
+      </aside>
+    </div>
+  );
+}
