@@ -6,6 +6,7 @@
 export const contactErasure: Record<string, string> = {
   tenants: 'kept: the business, holds nothing about the contact',
   staff_users: 'kept: the business’s staff',
+  staff_sessions: 'kept: staff logins, nothing about a contact',
   api_tokens: 'kept: credentials',
   connector_configs: 'kept: the business’s connections',
   analytics_write_keys: 'kept: credentials',
