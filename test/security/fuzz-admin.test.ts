@@ -44,7 +44,11 @@ describe('fuzzing every admin, analytics and health route', () => {
         'sms',
         'whatsapp',
       ];
-      const routes = registeredRoutes(world.gateway.app).filter((route) => !route.includes(' /webhook/'));
+      // The live event stream never ends, so `inject` would wait for it forever; its refusals and
+      // its scoping are tested over real HTTP in test/api/event-stream.test.ts.
+      const routes = registeredRoutes(world.gateway.app).filter(
+        (route) => !route.includes(' /webhook/') && route !== 'GET /admin/events',
+      );
       expect(routes.length).toBeGreaterThanOrEqual(20);
       const credentials = (): Record<string, string> =>
         pickFrom<Record<string, string>>(random, [
