@@ -16,6 +16,8 @@ describe('message events', () => {
   it('records message_received with the message and message_sent with each delivery', async () => {
     const tenant = await world.connectedTenant('bakery');
     await world.say(tenant, 5550003001, 'hello');
+    // A second message before the first is answered would be one burst with one reply.
+    await world.settled();
     await world.say(tenant, 5550003001, 'do you bake on sundays?');
     await world.say(tenant, 5550003002, 'hallo');
     await world.settled();
