@@ -120,6 +120,9 @@ export function startWorker(options: WorkerOptions): Worker {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(job, context);
+      // A handler that returns after its abort (lease lost, or released at shutdown) may not have
+      // finished: the job is no longer ours to settle, as in the failure path below.
+      if (signal.aborted) return;
       await completeJob(db, job.id, id);
     } catch (error) {
       if (signal.aborted) {
