@@ -42,12 +42,14 @@ describe('privacy of analytics', () => {
     expect(forwarding.statusCode).toBe(200);
     const { writeKey } = await createWriteKey(world.gateway, tenant);
 
+    // Each message is answered before the next: two at once in one chat are a burst with one reply.
     await world.say(tenant, CHATS[0]!, `${secrets.text} an ${secrets.address}, Betreff "${secrets.subject}"`);
     await world.say(
       tenant,
       CHATS[1]!,
       `My token is ${secrets.token} and ${secrets.jwt}, call ${secrets.phone}`,
     );
+    await world.settled();
     await world.say(tenant, CHATS[1]!, `The file is ${secrets.file}`);
 
     // Clients that put content into events are refused...

@@ -81,8 +81,8 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
   const [result, setResult] = useState('');
 
   const load = useCallback(async () => {
+    // What was typed is left alone: staff may start typing before the stored values arrive.
     setConfig(await api<MaskedConfig>('GET', `/admin/connector-hub/${entry.id}/config`));
-    setTyped({});
   }, [entry.id]);
   useEffect(() => {
     void load();
@@ -117,6 +117,7 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
     void run(async () => {
       await track('integration_connect_clicked', entry.id);
       await api('PUT', `/admin/connector-hub/${entry.id}/config`, changed);
+      setTyped({});
       return t.saved;
     });
   }
@@ -171,6 +172,7 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
               onClick={() =>
                 void run(async () => {
                   await api('DELETE', `/admin/connector-hub/${entry.id}/config`);
+                  setTyped({});
                   return t.reset;
                 })
               }
