@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
+import { loadAgentSettings } from '../agent/settings.ts';
 import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
@@ -19,6 +20,7 @@ import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
+import { createOAuth } from '../integrations/oauth/oauth.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
@@ -59,6 +61,7 @@ import { conversationActionRoutes } from './routes/conversation-actions.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
+import { oauthAdminRoutes, oauthCallbackRoutes } from './routes/oauth.ts';
 import { retentionRoutes } from './routes/retention.ts';
 import { staffAuthRoutes } from './routes/staff-auth.ts';
 import { staffUserRoutes } from './routes/staff-users.ts';
@@ -182,6 +185,19 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     egress,
   });
   registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
+  const oauth = createOAuth({
+    db,
+    keyRing,
+    clock,
+    hosts: config.oauthHosts,
+    publicUrl: config.publicUrl,
+    tracker: analytics.tracker,
+    fetch: egress.fetch,
+    loadConfig: (tenantId, provider) => loadConfig(tenantId, provider),
+    onReconnectNeeded: (tx, who) => notifier.integrationNeedsReconnect(tx, who),
+  });
+  for (const integration of Object.values(oauth.integrations))
+    registry.set(integration.id, fromIntegration(integration, egress));
   const toolRegistry = createToolRegistry({
     db,
     egress,
@@ -190,9 +206,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     tools: [
       createRequestHumanTool({ db, notifyStaff: live.needsHuman(notifier.conversationNeedsHuman) }),
       ...Object.values(integrations).flatMap((integration) => integration.tools),
+      ...Object.values(oauth.integrations).flatMap((integration) => integration.tools),
       ...(dependencies.tools ?? []),
     ],
     loadConfig,
+    loadProviders: async (tenantId) => (await loadAgentSettings(db, tenantId)).toolProviders,
   });
   const agent =
     dependencies.agent ??
@@ -299,6 +317,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(contactRoutes, { store });
     await admin.register(retentionRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
+    await admin.register(oauthAdminRoutes, { flow: oauth.flow, db });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(actionRoutes, { db, clock });
@@ -316,7 +335,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(eventStreamRoutes, { events });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,
-      integrations,
+      integrations: { ...integrations, ...oauth.integrations },
       statuses: (tenantId) => configs.statuses(tenantId),
     });
   });
@@ -324,6 +343,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});
   await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
+  await app.register(oauthCallbackRoutes, { flow: oauth.flow, db, publicUrl: config.publicUrl });
   await app.register(webhookRoutes, {
     channels,
     publicUrl: config.publicUrl,

@@ -27,6 +27,13 @@ describe('parseConfig', () => {
       metaGraphApiVersion: 'v21.0',
       twilioApiBaseUrl: 'https://api.twilio.com',
       postmarkApiUrl: 'https://api.postmarkapp.com',
+      oauthHosts: {
+        googleAccounts: 'https://accounts.google.com',
+        googleOauth2: 'https://oauth2.googleapis.com',
+        googleApi: 'https://www.googleapis.com',
+        microsoftLogin: 'https://login.microsoftonline.com',
+        microsoftGraph: 'https://graph.microsoft.com',
+      },
       logLevel: 'info',
       workerConcurrency: 8,
       jobLeaseMs: 30_000,
