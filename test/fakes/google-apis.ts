@@ -3,10 +3,9 @@
  * of Gmail v1, Calendar v3 and Drive v3 that the tools use, behind the access tokens it
  * issued. Point GOOGLE_OAUTH2_URL and GOOGLE_API_URL at `url`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, writeJson } from './http.ts';
-import { createFakeOAuth, type FakeOAuth } from './oauth-server.ts';
+import { createFakeOAuth, type FakeOAuth, serveOAuthProvider } from './oauth-server.ts';
 
 export interface FakeMail {
   id: string;
@@ -207,26 +206,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     reply(404, { error: { code: 404, message: `no fake for ${method} ${path}` } });
   }
 
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    oauth
-      .handle(request, response, url)
-      .then((handled) => (handled ? undefined : api(request, response, url)))
-      .catch((error: unknown) => writeJson(response, { status: 500, body: { error: String(error) } }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await serveOAuthProvider(oauth, api);
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     oauth,
     mails,
     events,
     files,
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -5,7 +5,8 @@
  * tokens it issued are what the API halves accept.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readBody, writeJson } from './http.ts';
 
 export const FAKE_CLIENT_ID = 'fake-client-id.apps.test';
@@ -32,6 +33,10 @@ export interface FakeOAuth {
   expireAccessTokens(): void;
   /** Every grant is withdrawn: refresh answers `invalid_grant`, the API 401. */
   revokeGrants(): void;
+  /** Accepts a refresh token the test stored itself (a grant made before the fake started). */
+  seedRefreshToken(refreshToken: string, scope?: string): void;
+  /** A live grant without the browser dance, for tests of the tools. */
+  grant(): { accessToken: string; refreshToken: string };
   /** Each refresh waits this long, so concurrent callers overlap. */
   refreshDelayMs: number;
   /** Seconds the issued access tokens live. */
@@ -86,6 +91,13 @@ export function createFakeOAuth(paths: OAuthPaths, scopeSeparator = ' '): FakeOA
     revokeGrants() {
       access.clear();
       refresh.clear();
+    },
+    seedRefreshToken(refreshToken, scope = '') {
+      refresh.set(refreshToken, scope);
+    },
+    grant() {
+      const body = tokens('');
+      return { accessToken: String(body.access_token), refreshToken: String(body.refresh_token) };
     },
     async handle(request, response, url) {
       if (request.method === 'GET' && paths.authorize.test(url.pathname)) {
@@ -170,4 +182,28 @@ export function createFakeOAuth(paths: OAuthPaths, scopeSeparator = ' '): FakeOA
     },
   };
   return fake;
+}
+
+/** Serves a fake provider on loopback: its OAuth endpoints first, then its API. */
+export async function serveOAuthProvider(
+  oauth: FakeOAuth,
+  api: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    oauth
+      .handle(request, response, url)
+      .then((handled) => (handled ? undefined : api(request, response, url)))
+      .catch((error: unknown) => writeJson(response, { status: 500, body: { error: String(error) } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
