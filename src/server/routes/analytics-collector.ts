@@ -52,6 +52,7 @@ export async function analyticsCollectorRoutes(
   }
 
   async function store(holder: WriteKeyHolder, received: ReceivedEvent[]) {
+    const droppedMetadataKeys = received.reduce((sum, entry) => sum + (entry.droppedKeys ?? 0), 0);
     await tracker.record(
       received.map(({ event, occurredAt }) => ({
         ...event,
@@ -60,7 +61,10 @@ export async function analyticsCollectorRoutes(
         ...(occurredAt ? { occurredAt } : {}),
       })),
     );
-    return { accepted: received.length };
+    if (droppedMetadataKeys === 0) return { accepted: received.length };
+    // The count only: the keys' names are the client's and may say more than they should.
+    app.log.info({ droppedMetadataKeys }, 'analytics metadata keys dropped by the privacy rules');
+    return { accepted: received.length, droppedMetadataKeys };
   }
 
   app.post('/analytics/track/view', async (request) => {
