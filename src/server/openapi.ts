@@ -44,7 +44,7 @@ export function errorResponses(...codes: ErrorCode[]): Record<number, z.ZodType>
 }
 
 /** A 204 answer: nothing in the body. */
-export const noContent = z.null().describe('done; no body');
+export const noContent = z.undefined().describe('done; no body');
 
 /** Adds codes to a route's documented error responses, keeping the codes it names itself. */
 function withErrors(response: Record<string, unknown>, codes: ErrorCode[]): Record<string, unknown> {
