@@ -67,6 +67,8 @@ interface Group {
   security?: Array<Record<string, string[]>>;
   errors: ErrorCode[];
   headers?: z.ZodObject;
+  /** Bodies reach the handler as raw bytes (webhooks), so they are never malformed JSON. */
+  rawBodies?: true;
 }
 
 const adminHeaders = z
@@ -94,7 +96,7 @@ const groups: Group[] = [
     headers: adminHeaders,
   },
   { prefix: '/analytics/', tag: 'analytics', security: [{ writeKey: [] }], errors: ['UNAUTHORIZED'] },
-  { prefix: '/webhook/', tag: 'webhooks', errors: [] },
+  { prefix: '/webhook/', tag: 'webhooks', errors: [], rawBodies: true },
   { prefix: '/auth/', tag: 'staff sessions', errors: [] },
   { prefix: '/', tag: 'operations', errors: [] },
 ];
@@ -106,7 +108,10 @@ const bodyErrors: ErrorCode[] = ['MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPO
 function described(url: string, schema: FastifySchema & { security?: unknown }): FastifySchema {
   const group = groups.find((candidate) => url.startsWith(candidate.prefix));
   if (!group) return schema;
-  const codes: ErrorCode[] = [...group.errors, ...(schema.body ? bodyErrors : []), 'INTERNAL'];
+  const parsed = schema.body
+    ? bodyErrors.filter((code) => !(group.rawBodies && code === 'MALFORMED_JSON'))
+    : [];
+  const codes: ErrorCode[] = [...group.errors, ...parsed, 'INTERNAL'];
   return {
     ...schema,
     tags: schema.tags ?? [group.tag],
@@ -150,6 +155,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             in: 'cookie',
             name: 'switchboard_session',
             description: 'A staff session from `POST /auth/login`; writes also need `X-CSRF-Token`',
+          },
+          metricsToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The value of `METRICS_TOKEN`',
           },
           writeKey: {
             type: 'apiKey',
