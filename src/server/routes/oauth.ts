@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import type { OAuthFlow } from '../../integrations/oauth/flow.ts';
@@ -6,8 +7,8 @@ import { isOAuthProvider, type OAuthProviderId } from '../../integrations/oauth/
 import { newBrowserNonce } from '../../integrations/oauth/state.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
+import { errorResponses } from '../openapi.ts';
 import { actorOfRequest } from '../session-auth.ts';
-import { parseInput } from '../validate.ts';
 
 /**
  * Binds a started authorization to the browser that started it. SameSite=Lax, unlike the
@@ -42,7 +43,40 @@ const callbackQuery = z.object({
 });
 
 const providerOf = (request: FastifyRequest) =>
-  parseInput(providerParams, request.params, 'path').provider as OAuthProviderId;
+  (request.params as z.infer<typeof providerParams>).provider as OAuthProviderId;
+
+const grantStatus = z.object({
+  provider: z.enum(['google', 'microsoft']),
+  status: z.string().describe('connected, error (connect again) or disconnected'),
+  services: z.array(z.string()),
+  scopesGranted: z.int(),
+  connectedAt: z.string().nullable(),
+});
+const connectSchema = {
+  summary: 'start connecting: answers 302 to the provider’s consent screen (PKCE, a signed single-use state)',
+  params: providerParams,
+  querystring: connectQuery,
+  response: errorResponses('VALIDATION_FAILED', 'BAD_REQUEST', 'NOT_FOUND'),
+};
+const statusSchema = {
+  summary: 'whether the tenant’s grant with the provider is connected (never a token)',
+  params: providerParams,
+  response: { 200: grantStatus, ...errorResponses('VALIDATION_FAILED', 'BAD_REQUEST') },
+};
+const disconnectSchema = {
+  summary: 'revoke the grant at the provider where it can, and delete the tokens',
+  params: providerParams,
+  response: {
+    200: z.object({ provider: z.string(), status: z.literal('disconnected'), revoked: z.boolean() }),
+    ...errorResponses('VALIDATION_FAILED', 'BAD_REQUEST', 'NOT_FOUND'),
+  },
+};
+const callbackSchema = {
+  summary: 'the provider’s redirect back: answers 302 to the integrations page with the result',
+  params: providerParams,
+  querystring: callbackQuery,
+  response: errorResponses('VALIDATION_FAILED', 'FORBIDDEN'),
+};
 
 /** The admin half: start a connection, see its status, disconnect. */
 export async function oauthAdminRoutes(
@@ -50,11 +84,12 @@ export async function oauthAdminRoutes(
   options: { flow: OAuthFlow; db: Db },
 ): Promise<void> {
   const { flow, db } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/admin/integrations/:provider/connect', async (request, reply: FastifyReply) => {
+  api.get('/admin/integrations/:provider/connect', { schema: connectSchema }, async (request, reply) => {
     const caller = tenantCaller(request);
     const provider = providerOf(request);
-    const query = parseInput(connectQuery, request.query, 'query');
+    const query = request.query;
     const browserNonce = request.cookies[OAUTH_BROWSER_COOKIE] || newBrowserNonce();
     const url = await flow.start({
       tenantId: caller.tenantId,
@@ -73,11 +108,11 @@ export async function oauthAdminRoutes(
     return reply.redirect(url.toString(), 302);
   });
 
-  app.get('/admin/integrations/:provider/status', async (request) =>
+  api.get('/admin/integrations/:provider/status', { schema: statusSchema }, async (request) =>
     flow.status(tenantCaller(request).tenantId, providerOf(request)),
   );
 
-  app.post('/admin/integrations/:provider/disconnect', async (request) => {
+  api.post('/admin/integrations/:provider/disconnect', { schema: disconnectSchema }, async (request) => {
     const caller = tenantCaller(request);
     const provider = providerOf(request);
     const { revoked } = await flow.disconnect(caller.tenantId, provider);
@@ -88,7 +123,7 @@ export async function oauthAdminRoutes(
       target: provider,
       details: { revoked },
     });
-    return { provider, status: 'disconnected', revoked };
+    return { provider, status: 'disconnected' as const, revoked };
   });
 }
 
@@ -102,9 +137,10 @@ export async function oauthCallbackRoutes(
   options: { flow: OAuthFlow; db: Db; publicUrl: string },
 ): Promise<void> {
   const { flow, db, publicUrl } = options;
-  app.get(`${CALLBACK_PATH}/:provider`, async (request, reply) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(`${CALLBACK_PATH}/:provider`, { schema: callbackSchema }, async (request, reply) => {
     const provider = providerOf(request);
-    const query = parseInput(callbackQuery, request.query, 'callback');
+    const query = request.query;
     const parameters = new URLSearchParams(
       Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
