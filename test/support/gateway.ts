@@ -42,7 +42,7 @@ export interface TestGatewayOptions {
   /** The built web UI to serve at `/` (browser tests). */
   webRoot?: string;
   /** Logging and server timeouts, where a test needs other than silence and the defaults. */
-  server?: Pick<AppDependencies, 'logger' | 'serverTimeouts'>;
+  server?: Pick<AppDependencies, 'logger' | 'serverTimeouts' | 'clock' | 'whatsappQr'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
