@@ -72,7 +72,13 @@ export class StandInSocket implements WhatsAppSocket {
   receive(...messages: proto.IWebMessageInfo[]): void {
     this.emit('messages.upsert', {
       type: 'notify',
-      messages: messages.map((message) => proto.WebMessageInfo.fromObject(message) as WAMessage),
+      messages: messages.map((message) => {
+        const built = proto.WebMessageInfo.fromObject(message) as WAMessage;
+        // Baileys 7 adds `remoteJidAlt`, `participantAlt` and `addressingMode` to the key after
+        // decoding; they are not protobuf fields, so they are copied over as the socket sets them.
+        built.key = { ...built.key, ...(message.key as WAMessage['key']) };
+        return built;
+      }),
     });
   }
 
