@@ -56,6 +56,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     MAX_DELIVERY_ATTEMPTS: '4',
     JOB_LEASE_MS: '2000',
     SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
+    // A WhatsApp (QR) link started by a test without a stand-in socket reaches loopback, never WhatsApp.
+    WHATSAPP_QR_WEBSOCKET_URL: 'ws://127.0.0.1:9/',
     ...options.environment,
   });
   const keyRing = options.keyRing ?? parseKeyRing(generateKeySpecification());
