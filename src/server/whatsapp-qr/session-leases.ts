@@ -15,8 +15,9 @@ export interface SessionLeases {
   /** Extends the lease; false when it was lost (another process took it over). */
   renew(lease: HeldLease): Promise<boolean>;
   /**
-   * Throws AppError('LEASE_LOST') unless `lease` is still the current one and valid for at
-   * least a third of its length, the margin that keeps a send from outliving its lease.
+   * Throws AppError('LEASE_LOST') unless `lease` is still the current one (same holder, same
+   * fencing token), and makes sure it stays valid for at least a third of its length, the
+   * margin that keeps a send from outliving its lease.
    */
   confirm(lease: HeldLease): Promise<void>;
   release(lease: HeldLease): Promise<void>;
@@ -70,16 +71,15 @@ export function createSessionLeases(options: {
         where: { tenantId: lease.tenantId },
         select: { owner: true, fencingToken: true, leaseExpiresAt: true },
       });
-      const valid =
-        row?.owner === owner &&
-        row.fencingToken === lease.fencingToken &&
-        Number(row.leaseExpiresAt) > now() + leaseMs / 3;
-      if (!valid) {
-        throw new AppError(
-          'LEASE_LOST',
-          'this process no longer holds the WhatsApp session (fencing token refused); nothing was sent',
-        );
-      }
+      const ours = row?.owner === owner && row.fencingToken === lease.fencingToken;
+      if (ours && Number(row.leaseExpiresAt) > now() + leaseMs / 3) return;
+      // Still ours but near its end (a late heartbeat): the token is unchanged, so nobody held
+      // it meanwhile, and extending it under that condition keeps the fence intact.
+      if (ours && (await this.renew(lease))) return;
+      throw new AppError(
+        'LEASE_LOST',
+        'this process no longer holds the WhatsApp session (fencing token refused); nothing was sent',
+      );
     },
     async release(lease) {
       await db.whatsappQrSession.updateMany({
