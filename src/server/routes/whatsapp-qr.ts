@@ -1,17 +1,57 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, tenantCaller } from '../caller.ts';
+import { errorResponses } from '../openapi.ts';
 import { openServerSentEvents } from '../server-sent-events.ts';
-import { parseInput } from '../validate.ts';
 import type { WhatsAppQrSessions } from '../whatsapp-qr/sessions.ts';
 
 const BASE = '/admin/channels/whatsapp_qr';
 
-const pairingCodeBody = z.object({
-  phone: z
+const status = z.object({
+  state: z
     .string()
-    .regex(/^\+?[1-9]\d{6,14}$/, 'must be the phone number in international format, e.g. +4915123456789'),
+    .describe('disconnected, connecting, pairing, connected, reconnecting, logged_out or stopped'),
+  phone: z.string().nullable().describe('the linked number, +E.164'),
+  connectedSince: z.string().nullable(),
+  lastEventAt: z.string().nullable(),
+  heldHere: z.boolean().describe('whether this gateway process holds the session'),
 });
+const statusSchema = {
+  summary: 'the WhatsApp (QR) link: state, linked number, since when, last event',
+  response: { 200: status, ...errorResponses('BAD_REQUEST') },
+};
+const connectSchema = {
+  summary: 'start linking by QR code (or resume the stored link) in this process',
+  response: { 200: status, ...errorResponses('BAD_REQUEST', 'CONFLICT') },
+};
+const pairingCodeSchema = {
+  summary: 'pair by phone number instead: the code to type on the phone',
+  body: z.object({
+    phone: z
+      .string()
+      .regex(/^\+?[1-9]\d{6,14}$/, 'must be the phone number in international format, e.g. +4915123456789'),
+  }),
+  response: {
+    200: z.object({ code: z.string() }),
+    ...errorResponses('BAD_REQUEST', 'VALIDATION_FAILED', 'CONFLICT'),
+  },
+};
+const logoutSchema = {
+  summary: 'unlink the device and delete the stored link',
+  response: { 200: status, ...errorResponses('BAD_REQUEST', 'CONFLICT') },
+};
+const pairingSchema = {
+  summary: 'the pairing state and each new QR code, as server-sent events',
+  response: {
+    200: {
+      description:
+        '`event: state` ({state, reason}) and `event: qr` ({qr, dataUrl}: the raw string and a PNG data URL); it does not end',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+    ...errorResponses('BAD_REQUEST'),
+  },
+};
 
 function who(request: FastifyRequest) {
   const caller = tenantCaller(request);
@@ -28,35 +68,35 @@ export async function whatsappQrRoutes(
   options: { sessions: WhatsAppQrSessions },
 ): Promise<void> {
   const { sessions } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
 
-  app.get(BASE, async (request) => sessions.status(tenantCaller(request).tenantId));
+  api.get(BASE, { schema: statusSchema }, async (request) => sessions.status(tenantCaller(request).tenantId));
 
-  app.post(`${BASE}/connect`, async (request) => {
+  api.post(`${BASE}/connect`, { schema: connectSchema }, async (request) => {
     const { tenantId, actor } = who(request);
     return sessions.connect(tenantId, actor);
   });
 
-  app.post(`${BASE}/pairing-code`, async (request) => {
+  api.post(`${BASE}/pairing-code`, { schema: pairingCodeSchema }, async (request) => {
     const { tenantId } = who(request);
-    const { phone } = parseInput(pairingCodeBody, request.body, 'pairing request');
-    return { code: await sessions.pairingCode(tenantId, phone) };
+    return { code: await sessions.pairingCode(tenantId, request.body.phone) };
   });
 
-  app.post(`${BASE}/logout`, async (request) => {
+  api.post(`${BASE}/logout`, { schema: logoutSchema }, async (request) => {
     const { tenantId, actor } = who(request);
     await sessions.logout(tenantId, actor);
     return sessions.status(tenantId);
   });
 
-  app.get(`${BASE}/pairing`, async (request, reply) => {
+  api.get(`${BASE}/pairing`, { schema: pairingSchema }, async (request, reply) => {
     const { tenantId } = tenantCaller(request);
-    const status = await sessions.status(tenantId);
+    const current = await sessions.status(tenantId);
     openServerSentEvents(request, reply, open, (stream) => {
-      stream.send('state', { type: 'state', state: status.state, reason: 'current' });
+      stream.send('state', { type: 'state', state: current.state, reason: 'current' });
       return sessions.subscribe(tenantId, (event) => stream.send(event.type, event));
     });
   });
