@@ -36,6 +36,8 @@ const bodiless = new Set([
   'POST /admin/conversations/:id/close',
   'POST /admin/conversations/:id/reopen',
   'POST /admin/connector-hub/:id/test',
+  'POST /admin/channels/whatsapp_qr/connect',
+  'POST /admin/channels/whatsapp_qr/logout',
   'POST /auth/logout',
 ]);
 /** Routes that only ever refuse: a channel that does not exist, metrics while they are off (as here). */
