@@ -4,6 +4,7 @@ import { messengerAdapter } from './messenger/adapter.ts';
 import { smsAdapter } from './sms/adapter.ts';
 import { telegramAdapter } from './telegram/adapter.ts';
 import type { ChannelAdapter } from './types.ts';
+import { voiceAdapter } from './voice/adapter.ts';
 import { whatsappAdapter } from './whatsapp/adapter.ts';
 
 /** Every channel Switchboard speaks, by id. Adding a channel is one folder and one line here. */
@@ -14,4 +15,5 @@ export const channels: Record<string, ChannelAdapter> = {
   [instagramAdapter.id]: instagramAdapter,
   [messengerAdapter.id]: messengerAdapter,
   [emailAdapter.id]: emailAdapter,
+  [voiceAdapter.id]: voiceAdapter,
 };

@@ -23,7 +23,7 @@ export type MessagePart =
   /** Where an email sits in its thread: its subject and its own Message-ID, which later mail references. */
   | { type: 'thread'; subject?: string; messageId?: string };
 
-export type MessageKind = 'text' | 'media' | 'location' | 'contact' | 'interactive' | 'unsupported';
+export type MessageKind = 'text' | 'media' | 'location' | 'contact' | 'interactive' | 'unsupported' | 'call';
 
 /** Who sent something, as the channel identifies them. */
 export interface Sender {

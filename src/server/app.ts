@@ -68,6 +68,7 @@ import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
+import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { workspaceEvents } from './workspace-events.ts';
 
@@ -331,6 +332,16 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     loadConfig,
     ingestor,
     onIngested: wakeWorker,
+  });
+  await app.register(voiceRoutes, {
+    db,
+    clock,
+    ingestor,
+    agent,
+    publicUrl: config.publicUrl,
+    tenantBySlug,
+    loadConfig,
+    callTokenTtlMs: 60_000,
   });
 
   app.addHook('onClose', async () => {
