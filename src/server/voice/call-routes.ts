@@ -4,6 +4,7 @@ import { readForm } from '../../channels/sms/form.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
+import { normalizePhone } from '../../normalizer/phone-identity.ts';
 import type { Db } from '../../store/index.ts';
 import { parseInput } from '../validate.ts';
 import { readSummary, recordCallStatus, storeIncomingCall } from './call-record.ts';
@@ -113,7 +114,8 @@ export async function callRoutes(app: FastifyInstance, dependencies: CallRouteDe
     await storeIncomingCall(ingestor, {
       tenantId: target.tenantId,
       callSid: call.CallSid,
-      from: call.From,
+      // E.164, so the caller is the same identity as that number's SMS and WhatsApp; an anonymous caller keeps Twilio's word.
+      from: normalizePhone(call.From) ?? call.From,
       callerName: call.CallerName || undefined,
       at: new Date(clock.now()),
     });

@@ -94,7 +94,7 @@ export function runRelaySession(
     if (turn.spoken === '') {
       // The agent did not stream (the offline agent): its sentences go one by one.
       const parts = sentences(reply.text);
-      parts.forEach((part, index) => speak(part, index === parts.length - 1));
+      for (const [index, part] of parts.entries()) speak(part, index === parts.length - 1);
     } else {
       speak('', true);
     }
