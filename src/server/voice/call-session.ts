@@ -1,8 +1,10 @@
 import type { WebSocket } from 'ws';
+import type { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../store/index.ts';
 import { type CallSummary, claimCall, findCall, type StoredCall, saveSummary } from './call-record.ts';
 import { readCallToken } from './call-token.ts';
+import { readFrame } from './relay-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 /** WebSocket close code for a socket that broke the rules (RFC 6455 policy violation). */
@@ -68,4 +70,56 @@ export async function finishSummary(
   summary.durationMs = now - Date.parse(summary.startedAt);
   summary.ended ??= ended;
   await saveSummary(dependencies.db, call, summary);
+}
+
+/**
+ * Reads a call socket's frames: each must be a frame of `schema` (else the socket is closed
+ * 1008); the first (after any `skip`) must open the call, and nothing else is handled until
+ * `admit` says the call is admitted. Frames that arrive meanwhile wait and keep their order.
+ * Returns a function that resolves once admission is settled (true when admitted).
+ */
+export function receiveFrames<Frame, Opening extends Frame>(
+  socket: WebSocket,
+  options: {
+    schema: z.ZodType<Frame>;
+    protocol: string;
+    opens(frame: Frame): frame is Opening;
+    /** Frames Twilio sends before the opening one that say nothing (Media Streams' `connected`). */
+    skip?(frame: Frame): boolean;
+    admit(frame: Opening): Promise<boolean>;
+    handle(frame: Frame): void;
+    failed(error: unknown): void;
+  },
+): () => Promise<boolean> {
+  let admitting: Promise<boolean> | undefined;
+  let ready = false;
+  socket.on('message', (data) => {
+    const frame = readFrame(options.schema, data);
+    if (!frame) {
+      socket.close(POLICY_VIOLATION, `not a ${options.protocol} frame`);
+      return;
+    }
+    if (!admitting) {
+      if (options.skip?.(frame)) return;
+      if (!options.opens(frame)) {
+        socket.close(POLICY_VIOLATION, `a ${options.protocol} session must open the call first`);
+        return;
+      }
+      admitting = options
+        .admit(frame)
+        .then((admitted) => {
+          ready = admitted;
+          return admitted;
+        })
+        .catch((error: unknown) => {
+          options.failed(error);
+          socket.close(POLICY_VIOLATION, 'the call could not be admitted');
+          return false;
+        });
+      return;
+    }
+    if (ready) options.handle(frame);
+    else void admitting.then((admitted) => admitted && options.handle(frame));
+  });
+  return () => admitting ?? Promise.resolve(false);
 }

@@ -11,8 +11,8 @@ import {
   saveSummary,
 } from './call-record.ts';
 import { CALL_TOKEN_PARAMETER } from './call-routes.ts';
-import { admitCall, finishSummary, POLICY_VIOLATION, type SessionDependencies } from './call-session.ts';
-import { type RelayFrame, readFrame, relayFrame, sentences } from './relay-frames.ts';
+import { admitCall, finishSummary, receiveFrames, type SessionDependencies } from './call-session.ts';
+import { type RelayFrame, relayFrame, sentences } from './relay-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 export interface RelayDependencies extends SessionDependencies {
@@ -44,7 +44,6 @@ export function runRelaySession(
   const { db, clock, agent, logger } = dependencies;
   let call: StoredCall | undefined;
   let summary: CallSummary | undefined;
-  let admitting: Promise<void> | undefined;
   let turns: Promise<void> = Promise.resolve();
   let current: Turn | undefined;
   let last: Turn | undefined;
@@ -137,13 +136,13 @@ export function runRelaySession(
     }
   }
 
-  async function admit(frame: Extract<RelayFrame, { type: 'setup' }>): Promise<void> {
+  async function admit(frame: Extract<RelayFrame, { type: 'setup' }>): Promise<boolean> {
     const admitted = await admitCall(dependencies, socket, target, {
       callSid: frame.callSid,
       token: frame.customParameters?.[CALL_TOKEN_PARAMETER],
       mode: 'conversation_relay',
     });
-    if (!admitted) return;
+    if (!admitted) return false;
     call = admitted.call;
     summary = admitted.summary;
     if (target.settings.greeting) {
@@ -154,58 +153,50 @@ export function runRelaySession(
         at: new Date(clock.now()),
       });
     }
+    return true;
   }
 
   function failed(error: unknown): void {
     logger.warn({ channel: 'voice', error: (error as Error).name }, 'call turn failed');
   }
 
-  socket.on('message', (data) => {
-    const frame = readFrame(relayFrame, data);
-    if (!frame) {
-      socket.close(POLICY_VIOLATION, 'not a ConversationRelay frame');
-      return;
-    }
-    if (!admitting) {
-      if (frame.type !== 'setup') {
-        socket.close(POLICY_VIOLATION, 'the session must begin with setup');
+  function handle(frame: RelayFrame): void {
+    const active = call;
+    const state = summary;
+    if (!active || !state) return;
+    switch (frame.type) {
+      case 'prompt': {
+        if (frame.last === false || frame.voicePrompt.trim() === '') return;
+        const promptAt = clock.now();
+        // Prompts are answered in order, each after the one before.
+        turns = turns.then(() => answer(active, state, frame.voicePrompt, promptAt)).catch(failed);
         return;
       }
-      admitting = admit(frame).catch((error) => {
-        failed(error);
-        socket.close(POLICY_VIOLATION, 'the call could not be admitted');
-      });
-      return;
+      case 'interrupt':
+        void interrupted(active, state, frame.utteranceUntilInterrupt ?? '').catch(failed);
+        return;
+      case 'error':
+        // Twilio's description quotes our frame back; only the fact is logged.
+        logger.warn({ channel: 'voice' }, 'ConversationRelay reported an error');
+        return;
+      default:
+        return;
     }
-    // Frames keep their order: each waits for admission, turns wait for the one before.
-    void admitting.then(() => {
-      const active = call;
-      const state = summary;
-      if (!active || !state) return;
-      switch (frame.type) {
-        case 'prompt': {
-          if (frame.last === false || frame.voicePrompt.trim() === '') return;
-          const promptAt = clock.now();
-          turns = turns.then(() => answer(active, state, frame.voicePrompt, promptAt)).catch(failed);
-          return;
-        }
-        case 'interrupt':
-          void interrupted(active, state, frame.utteranceUntilInterrupt ?? '').catch(failed);
-          return;
-        case 'error':
-          // Twilio's description quotes our frame back; only the fact is logged.
-          logger.warn({ channel: 'voice' }, 'ConversationRelay reported an error');
-          return;
-        default:
-          return;
-      }
-    });
+  }
+
+  const admission = receiveFrames(socket, {
+    schema: relayFrame,
+    protocol: 'ConversationRelay',
+    opens: (frame): frame is Extract<RelayFrame, { type: 'setup' }> => frame.type === 'setup',
+    admit,
+    handle,
+    failed,
   });
 
   socket.on('close', () => {
     closed = true;
     current?.controller.abort();
-    void (admitting ?? Promise.resolve())
+    void admission()
       .then(() => turns)
       .then(() =>
         call && summary ? finishSummary(dependencies, call, summary, 'caller_hung_up') : undefined,

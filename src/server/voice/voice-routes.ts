@@ -1,14 +1,21 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { ToolRegistry } from '../../agent/tool-registry.ts';
 import type { Agent } from '../../agent/types.ts';
 import { parseInput } from '../validate.ts';
 import { type CallRouteDependencies, callRoutes, socketBase } from './call-routes.ts';
 import { runRelaySession } from './relay-session.ts';
+import { runStreamSession } from './stream-session.ts';
 import { findVoiceTarget, type VoiceTarget, verifyTwilioSignature } from './voice-target.ts';
 
 export interface VoiceDependencies extends CallRouteDependencies {
   agent: Agent;
+  tools: ToolRegistry;
+  /** The realtime speech model of media_stream calls. */
+  realtime: { url: string; model: string };
+  /** The process-wide model key (OPENAI_API_KEY), for tenants without an `llm` connector. */
+  defaultApiKey: string | undefined;
 }
 
 const slugParams = z.object({ tenantSlug: z.string().min(1).max(100) });
@@ -43,13 +50,12 @@ export async function voiceRoutes(app: FastifyInstance, dependencies: VoiceDepen
     targets.set(request, target);
   }
 
-  const session = {
-    db: dependencies.db,
-    clock: dependencies.clock,
-    agent: dependencies.agent,
-    logger: app.log,
-  };
+  // Both kinds of session take what they need from the same dependencies.
+  const sessions = { ...dependencies, logger: app.log };
   app.get('/voice/relay/:tenantSlug', { websocket: true, onRequest: admitUpgrade }, (socket, request) =>
-    runRelaySession(session, socket, targets.get(request)!),
+    runRelaySession(sessions, socket, targets.get(request)!),
+  );
+  app.get('/voice/stream/:tenantSlug', { websocket: true, onRequest: admitUpgrade }, (socket, request) =>
+    runStreamSession(sessions, socket, targets.get(request)!),
   );
 }

@@ -165,25 +165,7 @@ describe('voice: ConversationRelay', () => {
 
   it('streams the offline agent’s answer sentence by sentence and keeps the call in the transcript', async () => {
     // An earlier SMS from the same number: the call belongs to the same person.
-    const sms = new URLSearchParams({
-      MessageSid: `SM${'1'.padStart(32, '0')}`,
-      AccountSid: FAKE_ACCOUNT_SID,
-      From: CALLER,
-      To: '+15550009999',
-      Body: 'Hi there',
-      NumMedia: '0',
-    }).toString();
-    const { signTwilioRequest } = await import('../../fakes/twilio-api.ts');
-    const smsResponse = await line.gateway.app.inject({
-      method: 'POST',
-      url: '/webhook/sms/bakery',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': signTwilioRequest(FAKE_AUTH_TOKEN, `${PUBLIC_URL}/webhook/sms/bakery`, sms),
-      },
-      payload: sms,
-    });
-    expect(smsResponse.statusCode).toBe(200);
+    expect((await line.receiveSms(1, 'Hi there')).statusCode).toBe(200);
 
     const { socket, callSid } = await connect(6);
     socket.send({ type: 'prompt', voicePrompt: 'What can you do for me?', lang: 'en-US', last: true });

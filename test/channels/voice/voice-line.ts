@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import WebSocket from 'ws';
+import type { Tool } from '../../../src/integrations/types.ts';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/telegram-api.ts';
 import {
   FAKE_ACCOUNT_SID,
@@ -40,6 +41,8 @@ export interface VoiceLine {
   socketOrigin: string;
   /** Saves the voice connector (on top of the SMS connector, whose account it uses). */
   configureVoice(values?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** An SMS from `from` to the tenant's number, through the SMS webhook, as Twilio sends it. */
+  receiveSms(sid: number, body: string, from?: string): Promise<LightMyRequestResponse>;
   /** Posts a signed form to a voice webhook path; `signature: null` sends none. */
   post(
     path: string,
@@ -49,7 +52,10 @@ export interface VoiceLine {
   close(): Promise<void>;
 }
 
-export async function startVoiceLine(environment: Record<string, string> = {}): Promise<VoiceLine> {
+export async function startVoiceLine(
+  environment: Record<string, string> = {},
+  tools: Tool[] = [],
+): Promise<VoiceLine> {
   const store = await createTestStore();
   const telegram: FakeTelegram = await startFakeTelegram();
   const twilio = await startFakeTwilio();
@@ -57,6 +63,7 @@ export async function startVoiceLine(environment: Record<string, string> = {}): 
     store,
     telegram,
     environment: { TWILIO_API_BASE_URL: twilio.baseUrl, ...environment },
+    tools,
   });
   await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = gateway.app.server.address() as AddressInfo;
@@ -68,6 +75,20 @@ export async function startVoiceLine(environment: Record<string, string> = {}): 
     payload: { account_sid: FAKE_ACCOUNT_SID, auth_token: FAKE_AUTH_TOKEN, sms_number: FAKE_SMS_NUMBER },
   });
   if (sms.statusCode !== 200) throw new Error(`configuring sms failed: ${sms.body}`);
+  const post: VoiceLine['post'] = (path, form, signature) => {
+    const body = new URLSearchParams(form).toString();
+    const signed =
+      signature === undefined ? signTwilioRequest(FAKE_AUTH_TOKEN, `${PUBLIC_URL}${path}`, body) : signature;
+    return gateway.app.inject({
+      method: 'POST',
+      url: path,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signed === null ? {} : { 'x-twilio-signature': signed }),
+      },
+      payload: body,
+    });
+  };
   return {
     store,
     gateway,
@@ -82,22 +103,17 @@ export async function startVoiceLine(environment: Record<string, string> = {}): 
         payload: { voice_number: FAKE_SMS_NUMBER, greeting: 'Hello, Bakery Schmidt here.', ...values },
       });
     },
-    post(path, form, signature) {
-      const body = new URLSearchParams(form).toString();
-      const signed =
-        signature === undefined
-          ? signTwilioRequest(FAKE_AUTH_TOKEN, `${PUBLIC_URL}${path}`, body)
-          : signature;
-      return gateway.app.inject({
-        method: 'POST',
-        url: path,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          ...(signed === null ? {} : { 'x-twilio-signature': signed }),
-        },
-        payload: body,
+    receiveSms(sid, body, from = CALLER) {
+      return post('/webhook/sms/bakery', {
+        MessageSid: `SM${sid.toString(16).padStart(32, '0')}`,
+        AccountSid: FAKE_ACCOUNT_SID,
+        From: from,
+        To: FAKE_SMS_NUMBER,
+        Body: body,
+        NumMedia: '0',
       });
     },
+    post,
     async close() {
       await gateway.close();
       await twilio.close();
