@@ -68,6 +68,7 @@ import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
+import { callListRoutes } from './voice/call-list-routes.ts';
 import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { workspaceEvents } from './workspace-events.ts';
@@ -304,6 +305,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(actionRoutes, { db, clock });
     await admin.register(usageRoutes, { db, clock });
+    await admin.register(callListRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
     await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
     await admin.register(conversationActionRoutes, {

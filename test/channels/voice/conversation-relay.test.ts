@@ -188,6 +188,24 @@ describe('voice: ConversationRelay', () => {
     expect(summary!.latencyMs).toHaveLength(1);
     expect(typeof summary!.durationMs).toBe('number');
 
+    const calls = await line.gateway.request({
+      method: 'GET',
+      url: '/admin/voice/calls',
+      token: line.tenant.apiToken,
+    });
+    expect(calls.statusCode).toBe(200);
+    expect(calls.json().calls).toMatchObject([
+      { conversationId: call.conversationId, summary: { turns: 1 } },
+    ]);
+    expect(calls.json().latency).toMatchObject({ turns: 1, p50Ms: (summary!.latencyMs as number[])[0] });
+    const badQuery = await line.gateway.request({
+      method: 'GET',
+      url: '/admin/voice/calls?limit=0',
+      token: line.tenant.apiToken,
+    });
+    expect(badQuery.statusCode).toBe(400);
+    expect(badQuery.json().message).toContain('limit');
+
     const response = await line.gateway.request({
       method: 'GET',
       url: `/admin/conversations/${call.conversationId}/messages`,
