@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
+import { errorResponses } from '../openapi.ts';
 import { parseInput } from '../validate.ts';
 import { type CallSummary, VOICE_CHANNEL } from './call-record.ts';
 
@@ -12,6 +13,44 @@ const callsQuery = z.object({
 });
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
+
+const summarySchema = z.object({
+  type: z.literal('call'),
+  mode: z.enum(['conversation_relay', 'media_stream']),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  ended: z.string().nullable().describe('caller_hung_up, handoff, or Twilio’s final call status'),
+  turns: z.int(),
+  toolCalls: z.int(),
+  interruptions: z.int(),
+  handoff: z.object({ to: z.string() }).nullable(),
+  latencyMs: z.array(z.number()).describe('per turn: end of the caller’s speech → first word or audio back'),
+});
+const callsSchema = {
+  summary: 'phone calls with their summaries, and the per-turn latency in aggregate',
+  querystring: callsQuery,
+  response: {
+    200: z.object({
+      calls: z.array(
+        z.object({
+          messageId: z.string(),
+          conversationId: z.string(),
+          status: z.string(),
+          receivedAt: z.string(),
+          summary: summarySchema.nullable(),
+        }),
+      ),
+      latency: z.object({
+        turns: z.int(),
+        p50Ms: z.number().nullable(),
+        p95Ms: z.number().nullable(),
+        maxMs: z.number().nullable(),
+      }),
+    }),
+    ...errorResponses('VALIDATION_FAILED'),
+  },
+};
 
 /** The value below which `share` of the sorted values lie (nearest rank); null for none. */
 function percentile(sorted: number[], share: number): number | null {
@@ -27,7 +66,7 @@ function percentile(sorted: number[], share: number): number | null {
  */
 export async function callListRoutes(app: FastifyInstance, options: { db: Db; clock: Clock }): Promise<void> {
   const { db, clock } = options;
-  app.get('/admin/voice/calls', async (request) => {
+  app.get('/admin/voice/calls', { schema: callsSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
     const query = parseInput(callsQuery, request.query, 'query');
     const since = query.since ? new Date(query.since) : new Date(clock.now() - 30 * DAY_MS);

@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
 import { normalizePhone } from '../../normalizer/phone-identity.ts';
 import type { Db } from '../../store/index.ts';
+import { errorResponses } from '../openapi.ts';
 import { parseInput } from '../validate.ts';
 import { readSummary, recordCallStatus, storeIncomingCall } from './call-record.ts';
 import { signCallToken } from './call-token.ts';
@@ -30,6 +31,20 @@ export interface CallRouteDependencies extends VoiceTargetDependencies {
 export const CALL_TOKEN_PARAMETER = 'callToken';
 
 const slugParams = z.object({ tenantSlug: z.string().min(1).max(100) });
+
+/** The OpenAPI description of a Twilio voice webhook: a signed form in, TwiML out. */
+function webhookSchema(summary: string, answer: string) {
+  return {
+    summary,
+    consumes: ['application/x-www-form-urlencoded'],
+    params: slugParams,
+    body: z.unknown().describe('Twilio’s form, as it sends it; verified on the raw bytes, then read'),
+    response: {
+      200: { description: answer, content: { 'text/xml': { schema: z.string() } } },
+      ...errorResponses('SIGNATURE_INVALID', 'NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED'),
+    },
+  };
+}
 const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA and 32 hex digits)');
 const incomingCall = z.object({
   CallSid: callSid,
@@ -106,58 +121,85 @@ export async function callRoutes(app: FastifyInstance, dependencies: CallRouteDe
     return { target, form: formOf(rawBody) };
   }
 
-  const options = { bodyLimit: 64 * 1024 };
+  const bodyLimit = 64 * 1024;
 
-  app.post('/voice/incoming/:tenantSlug', options, async (request, reply) => {
-    const { target, form } = await verified(request);
-    const call = parseInput(incomingCall, form, 'body');
-    await storeIncomingCall(ingestor, {
-      tenantId: target.tenantId,
-      callSid: call.CallSid,
-      // E.164, so the caller is the same identity as that number's SMS and WhatsApp; an anonymous caller keeps Twilio's word.
-      from: normalizePhone(call.From) ?? call.From,
-      callerName: call.CallerName || undefined,
-      at: new Date(clock.now()),
-    });
-    const token = signCallToken(
-      {
+  app.post(
+    '/voice/incoming/:tenantSlug',
+    {
+      bodyLimit,
+      schema: webhookSchema('Voice (Twilio): an incoming call', 'TwiML that connects the call to our socket'),
+    },
+    async (request, reply) => {
+      const { target, form } = await verified(request);
+      const call = parseInput(incomingCall, form, 'body');
+      await storeIncomingCall(ingestor, {
         tenantId: target.tenantId,
         callSid: call.CallSid,
-        expiresAt: clock.now() + dependencies.callTokenTtlMs,
-      },
-      target.credentials.authToken,
-    );
-    const slug = encodeURIComponent(target.slug);
-    const connect = {
-      actionUrl: `${publicUrl}/voice/connected/${slug}`,
-      parameters: { [CALL_TOKEN_PARAMETER]: token },
-    };
-    const { settings } = target;
-    const twiml =
-      settings.mode === 'media_stream'
-        ? mediaStreamTwiml({ ...connect, socketUrl: `${socketBase(publicUrl)}/voice/stream/${slug}` })
-        : conversationRelayTwiml(
-            { ...connect, socketUrl: `${socketBase(publicUrl)}/voice/relay/${slug}` },
-            { language: settings.language, voice: settings.voice, greeting: settings.greeting },
-          );
-    return reply.type('text/xml').send(twiml);
-  });
+        // E.164, so the caller is the same identity as that number's SMS and WhatsApp; an anonymous caller keeps Twilio's word.
+        from: normalizePhone(call.From) ?? call.From,
+        callerName: call.CallerName || undefined,
+        at: new Date(clock.now()),
+      });
+      const token = signCallToken(
+        {
+          tenantId: target.tenantId,
+          callSid: call.CallSid,
+          expiresAt: clock.now() + dependencies.callTokenTtlMs,
+        },
+        target.credentials.authToken,
+      );
+      const slug = encodeURIComponent(target.slug);
+      const connect = {
+        actionUrl: `${publicUrl}/voice/connected/${slug}`,
+        parameters: { [CALL_TOKEN_PARAMETER]: token },
+      };
+      const { settings } = target;
+      const twiml =
+        settings.mode === 'media_stream'
+          ? mediaStreamTwiml({ ...connect, socketUrl: `${socketBase(publicUrl)}/voice/stream/${slug}` })
+          : conversationRelayTwiml(
+              { ...connect, socketUrl: `${socketBase(publicUrl)}/voice/relay/${slug}` },
+              { language: settings.language, voice: settings.voice, greeting: settings.greeting },
+            );
+      return reply.type('text/xml').send(twiml);
+    },
+  );
 
-  app.post('/voice/status/:tenantSlug', options, async (request, reply) => {
-    const { target, form } = await verified(request);
-    const status = parseInput(callStatus, form, 'body');
-    await recordCallStatus(db, target.tenantId, status.CallSid, status.CallStatus);
-    return reply.type('text/xml').send('<Response/>');
-  });
+  app.post(
+    '/voice/status/:tenantSlug',
+    {
+      bodyLimit,
+      schema: webhookSchema(
+        'Voice (Twilio): call status callback',
+        'empty TwiML; the call’s status is recorded',
+      ),
+    },
+    async (request, reply) => {
+      const { target, form } = await verified(request);
+      const status = parseInput(callStatus, form, 'body');
+      await recordCallStatus(db, target.tenantId, status.CallSid, status.CallStatus);
+      return reply.type('text/xml').send('<Response/>');
+    },
+  );
 
-  app.post('/voice/connected/:tenantSlug', options, async (request, reply) => {
-    const { target, form } = await verified(request);
-    const ended = parseInput(connectEnded, form, 'body');
-    const summary = await readSummary(db, target.tenantId, ended.CallSid);
-    const staffNumber = target.settings.staffNumber;
-    // Only a handoff our own session recorded transfers the call; HandoffData is Twilio's echo of it.
-    return reply
-      .type('text/xml')
-      .send(summary?.handoff && staffNumber ? dialTwiml(staffNumber) : hangupTwiml());
-  });
+  app.post(
+    '/voice/connected/:tenantSlug',
+    {
+      bodyLimit,
+      schema: webhookSchema(
+        'Voice (Twilio): the <Connect action> when a session ends',
+        '<Dial> to the staff number after a handoff, else <Hangup/>',
+      ),
+    },
+    async (request, reply) => {
+      const { target, form } = await verified(request);
+      const ended = parseInput(connectEnded, form, 'body');
+      const summary = await readSummary(db, target.tenantId, ended.CallSid);
+      const staffNumber = target.settings.staffNumber;
+      // Only a handoff our own session recorded transfers the call; HandoffData is Twilio's echo of it.
+      return reply
+        .type('text/xml')
+        .send(summary?.handoff && staffNumber ? dialTwiml(staffNumber) : hangupTwiml());
+    },
+  );
 }
