@@ -24,7 +24,9 @@ interface Document {
 }
 
 /** Routes that serve the document and its UI; they are not part of the API they describe. */
-const undocumented = (route: string) => /^GET \/(docs(\/.*)?|openapi\.json)$/.test(route);
+// The voice sockets are WebSocket upgrades, which OpenAPI cannot describe (@fastify/websocket hides them).
+const undocumented = (route: string) =>
+  /^GET \/(docs(\/.*)?|openapi\.json|voice\/(relay|stream)\/:tenantSlug)$/.test(route);
 
 const METHODS_WITH_BODY = ['POST', 'PUT', 'PATCH'];
 /** Writes that take no body: the path says it all. Any other write must describe its body. */
