@@ -39,7 +39,13 @@ export async function analyticsCollectorRoutes(
   /** Who sent each admitted request; set before its body is validated. */
   const holders = new WeakMap<FastifyRequest, WriteKeyHolder>();
   const response = {
-    200: z.object({ accepted: z.int().describe('events stored') }),
+    200: z.object({
+      accepted: z.int().describe('events stored'),
+      droppedMetadataKeys: z
+        .int()
+        .optional()
+        .describe('engagement metadata keys left out by the privacy rules (counted, not stored)'),
+    }),
     ...errorResponses('PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'VALIDATION_FAILED'),
   };
   /** The route options: key, size and rate are checked before the body is validated. */
