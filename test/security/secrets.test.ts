@@ -202,7 +202,7 @@ describe('secrets through the API and at rest', () => {
       browserNonce,
     );
     const contents = await databaseContents(world.store);
-    expect(contents).toContain('["gmail"]');
+    expect(contents).toContain('gmail');
     for (const secret of [accessToken, refreshToken, codeVerifier, browserNonce, state]) {
       expect(contents).not.toContain(secret);
     }
