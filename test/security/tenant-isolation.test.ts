@@ -404,7 +404,7 @@ function whatsappQrRoutes(): TenantRoute[] {
     expect(await world.store.db.whatsappQrSession.findUnique({ where: { tenantId: a.id } })).toMatchObject({
       state: 'connected',
       phone: A_WHATSAPP,
-      owner: null,
+      owner: 'another-process',
     });
   const refused = (path: string, payload?: Record<string, unknown>): TenantRoute => ({
     method: 'POST',
@@ -767,8 +767,18 @@ describe('tenant isolation', () => {
       );
     await usageOf(a, 1000, 234);
     await usageOf(b, 5, 2);
+    // Held by another process: a linked session without a live lease would be taken up by this
+    // gateway's heartbeat in the middle of a test.
     await world.store.db.whatsappQrSession.create({
-      data: { tenantId: a.id, state: 'connected', phone: A_WHATSAPP, connectedSince: new Date() },
+      data: {
+        tenantId: a.id,
+        state: 'connected',
+        phone: A_WHATSAPP,
+        connectedSince: new Date(),
+        owner: 'another-process',
+        fencingToken: 1,
+        leaseExpiresAt: BigInt(Date.now() + 3_600_000),
+      },
     });
     await world.store.db.whatsappQrSession.create({
       data: {
