@@ -2,16 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, FAKE_SMS_NUMBER } from '../../fakes/twilio-api.ts';
 import { startVoiceLine, type VoiceLine } from './voice-line.ts';
 
+/** Setting up a gateway and its database takes long on a loaded machine (PostgreSQL especially). */
+const HOOK_TIMEOUT_MS = 120_000;
+
 describe('voice: the connector', () => {
   let line: VoiceLine;
 
   beforeAll(async () => {
     line = await startVoiceLine();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await line.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   const hub = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, payload?: object) =>
     line.gateway.request({
