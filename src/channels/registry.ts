@@ -4,6 +4,7 @@ import { messengerAdapter } from './messenger/adapter.ts';
 import { smsAdapter } from './sms/adapter.ts';
 import { telegramAdapter } from './telegram/adapter.ts';
 import type { ChannelAdapter } from './types.ts';
+import { voiceAdapter } from './voice/adapter.ts';
 import { whatsappAdapter } from './whatsapp/adapter.ts';
 import { whatsappQrAdapter } from './whatsapp-qr/adapter.ts';
 
@@ -16,4 +17,5 @@ export const channels: Record<string, ChannelAdapter> = {
   [messengerAdapter.id]: messengerAdapter,
   [emailAdapter.id]: emailAdapter,
   [whatsappQrAdapter.id]: whatsappQrAdapter,
+  [voiceAdapter.id]: voiceAdapter,
 };

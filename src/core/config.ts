@@ -47,6 +47,11 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  // The realtime speech model of voice calls in media_stream mode (an operator setting, like the base URL).
+  OPENAI_REALTIME_URL: z
+    .url({ protocol: /^wss?$/, error: 'must be a ws(s) URL' })
+    .default('wss://api.openai.com/v1/realtime'),
+  OPENAI_REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
   INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
   AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
@@ -109,6 +114,8 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** The realtime speech model for voice calls in media_stream mode (OPENAI_REALTIME_URL, OPENAI_REALTIME_MODEL). */
+  realtime: { url: string; model: string };
   /** Webhook deliveries one process holds while they wait to be stored; more are answered 503. */
   ingestQueueLimit: number;
   /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
@@ -173,6 +180,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    realtime: { url: values.OPENAI_REALTIME_URL, model: values.OPENAI_REALTIME_MODEL },
     ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
     egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,

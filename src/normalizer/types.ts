@@ -34,7 +34,8 @@ export type MessageKind =
   | 'contact'
   | 'interactive'
   | 'reaction'
-  | 'unsupported';
+  | 'unsupported'
+  | 'call';
 
 /** Who sent something, as the channel identifies them. */
 export interface Sender {

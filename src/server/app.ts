@@ -71,6 +71,8 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { whatsappQrRoutes } from './routes/whatsapp-qr.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
+import { callListRoutes } from './voice/call-list-routes.ts';
+import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { gatewayWhatsAppQrSessions, type WhatsAppQrOverrides } from './whatsapp-qr/gateway-sessions.ts';
 import { workspaceEvents } from './workspace-events.ts';
@@ -320,6 +322,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(actionRoutes, { db, clock });
     await admin.register(usageRoutes, { db, clock });
+    await admin.register(callListRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
     await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
     await admin.register(conversationActionRoutes, {
@@ -349,6 +352,19 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     loadConfig,
     ingestor,
     onIngested: wakeWorker,
+  });
+  await app.register(voiceRoutes, {
+    db,
+    clock,
+    ingestor,
+    agent,
+    tools: toolRegistry,
+    realtime: config.realtime,
+    defaultApiKey: config.llm.apiKey,
+    publicUrl: config.publicUrl,
+    tenantBySlug,
+    loadConfig,
+    callTokenTtlMs: 60_000,
   });
 
   whatsappQr.start();

@@ -553,6 +553,19 @@ function agentSafetyRoutes(): TenantRoute[] {
     decide('reject'),
     {
       method: 'GET',
+      path: '/admin/voice/calls',
+      url: () => '/admin/voice/calls',
+      async check({ conversationOfA }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json()).toEqual({
+          calls: [],
+          latency: { turns: 0, p50Ms: null, p95Ms: null, maxMs: null },
+        });
+        expect(response.body).not.toContain(conversationOfA);
+      },
+    },
+    {
+      method: 'GET',
       path: '/admin/usage',
       url: () => '/admin/usage?from=2026-01-01&to=2026-12-31',
       async check(_scene, response) {
