@@ -22,6 +22,13 @@ export interface ReplyRequest {
   /** Attempts before the reply is dead-lettered. */
   maxAttempts: number;
   nowMs: number;
+  /**
+   * When the deliver job is due, if earlier than `nowMs`: a reply to a customer's message
+   * keeps that message's place in the queue. Due now instead, it would wait behind every
+   * message that arrived while the agent answered, and under a backlog replies would stop
+   * until the whole backlog had been answered (see bench/README.md).
+   */
+  dueAtMs?: number;
 }
 
 export interface DeliverPayload {
@@ -83,7 +90,7 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
       tenantId: request.tenantId,
       kind: DELIVER_JOB,
       payload,
-      runAtMs: request.nowMs,
+      runAtMs: Math.min(request.nowMs, request.dueAtMs ?? request.nowMs),
       maxAttempts: request.maxAttempts,
     },
   ]);

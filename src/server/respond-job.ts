@@ -176,6 +176,7 @@ export function createRespondHandler(
         split: splitterFor(adapter),
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
+        ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
       }),
     );
     if (recorded) onReplyRecorded();
