@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelAdapter } from '../channels/types.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
-import type { DbTransaction } from '../store/index.ts';
+import type { Db, DbTransaction } from '../store/index.ts';
 import { splitText } from './split-text.ts';
 
 export const DELIVER_JOB = 'deliver';
@@ -95,6 +95,15 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
     },
   ]);
   return true;
+}
+
+/** True when the conversation has pieces the channel policy held back (see `releaseHeld`). */
+export async function holdsReplies(db: Db, tenantId: string, conversationId: string): Promise<boolean> {
+  const held = await db.outboxMessage.findFirst({
+    where: { tenantId, status: 'held', message: { conversationId } },
+    select: { id: true },
+  });
+  return held !== null;
 }
 
 /**
