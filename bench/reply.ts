@@ -8,12 +8,13 @@
  *
  * The Bot API fake and the load run in this process; each gateway runs in a child process.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generateKeySpecification } from '../src/connectors/key-ring.ts';
 import { createPostgresDatabase } from '../test/support/database.ts';
 import { startServerChild } from './lib/child.ts';
 import { runLoad } from './lib/load.ts';
+import { cpuMs, residentMiB } from './lib/proc.ts';
 import {
   Chats,
   closedLoop,
@@ -262,19 +263,6 @@ async function measureIngestOnly(databaseUrl: string | undefined, configuration:
     for (const gateway of gateways) await gateway.finish();
     await scratch?.drop();
   }
-}
-
-/** User + system CPU of a process so far, in ms (Linux clock ticks are 10 ms). */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function residentMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return Math.round(kib / 1024);
 }
 
 function format(value: number): string {
