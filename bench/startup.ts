@@ -64,7 +64,8 @@ for (let run = 0; run < runs; run += 1) {
 }
 
 process.stdout.write(
-  '\n| start command | first start p50 (max) | restart p50 (max) | idle RSS p50 |\n| --- | ---: | ---: | ---: |\n',
+  '\n| start command | first start p50 (max) | its CPU p50 | restart p50 (max) | its CPU p50 | idle RSS p50 |\n' +
+    '| --- | ---: | ---: | ---: | ---: | ---: |\n',
 );
 for (const [name, result] of Object.entries(results)) {
   const first = percentiles(result.first);
