@@ -5,6 +5,7 @@ import { smsAdapter } from './sms/adapter.ts';
 import { telegramAdapter } from './telegram/adapter.ts';
 import type { ChannelAdapter } from './types.ts';
 import { whatsappAdapter } from './whatsapp/adapter.ts';
+import { whatsappQrAdapter } from './whatsapp-qr/adapter.ts';
 
 /** Every channel Switchboard speaks, by id. Adding a channel is one folder and one line here. */
 export const channels: Record<string, ChannelAdapter> = {
@@ -14,4 +15,5 @@ export const channels: Record<string, ChannelAdapter> = {
   [instagramAdapter.id]: instagramAdapter,
   [messengerAdapter.id]: messengerAdapter,
   [emailAdapter.id]: emailAdapter,
+  [whatsappQrAdapter.id]: whatsappQrAdapter,
 };

@@ -64,6 +64,17 @@ const environmentSchema = z.object({
   // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // WhatsApp (QR): the session lease, the deaf-socket limit, the media cap, sends per number and
+  // minute, and WhatsApp's WebSocket endpoint (tests point it at loopback).
+  WHATSAPP_QR_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
+  WHATSAPP_QR_DEAF_MS: z.coerce.number().int().min(1_000).default(90_000),
+  WHATSAPP_QR_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(16 * 1024 * 1024),
+  WHATSAPP_QR_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
+  WHATSAPP_QR_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws(s) URL' }).optional(),
 });
 
 export interface Config {
@@ -106,6 +117,14 @@ export interface Config {
   egressAllow: EgressRule[];
   /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
   metrics: { token: string | undefined; port: number | undefined };
+  /** WhatsApp (QR) sessions: see the WHATSAPP_QR_* variables. */
+  whatsappQr: {
+    leaseMs: number;
+    deafAfterMs: number;
+    maxMediaBytes: number;
+    sendsPerMinute: number;
+    websocketUrl: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -158,5 +177,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
     egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
     metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
+    whatsappQr: {
+      leaseMs: values.WHATSAPP_QR_LEASE_MS,
+      deafAfterMs: values.WHATSAPP_QR_DEAF_MS,
+      maxMediaBytes: values.WHATSAPP_QR_MEDIA_MAX_BYTES,
+      sendsPerMinute: values.WHATSAPP_QR_SENDS_PER_MINUTE,
+      websocketUrl: values.WHATSAPP_QR_WEBSOCKET_URL,
+    },
   };
 }

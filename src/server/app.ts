@@ -68,9 +68,11 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { whatsappQrRoutes } from './routes/whatsapp-qr.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
 import { webUiRoutes } from './web-ui.ts';
+import { gatewayWhatsAppQrSessions, type WhatsAppQrOverrides } from './whatsapp-qr/gateway-sessions.ts';
 import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
@@ -92,6 +94,8 @@ export interface AppDependencies {
   webRoot?: string;
   /** Told about the model tokens of every completion (metrics). */
   onTokenUsage?: TenantAgentOptions['onUsage'];
+  /** WhatsApp (QR) parts tests replace (the socket, above all); real Baileys otherwise. */
+  whatsappQr?: WhatsAppQrOverrides;
 }
 
 declare module 'fastify' {
@@ -245,6 +249,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
     maxPending: config.ingestQueueLimit,
   });
+  const whatsappQr = gatewayWhatsAppQrSessions(
+    { config, db, keyRing, clock, events, configs, ingestor, onIngested: wakeWorker, logger: app.log },
+    dependencies.whatsappQr,
+  );
+  environment.whatsappQr = whatsappQr.links;
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -269,6 +278,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
         [RETENTION_JOB]: createRetentionHandler({ db, clock }),
+        ...whatsappQr.jobHandlers,
       },
     });
   }
@@ -321,6 +331,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       onReplyRecorded: wakeWorker,
     });
     await admin.register(eventStreamRoutes, { events });
+    await admin.register(whatsappQrRoutes, { sessions: whatsappQr });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,
       integrations,
@@ -340,7 +351,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     onIngested: wakeWorker,
   });
 
+  whatsappQr.start();
   app.addHook('onClose', async () => {
+    // First: sockets stop and their leases go back, so another process can take over at once.
+    await whatsappQr.close();
     stopRetention?.();
     await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();

@@ -13,7 +13,9 @@ export type WorkspaceEvent =
   | { type: 'conversation.state'; tenantId: string; conversationId: string; state: string }
   | { type: 'conversation.assigned'; tenantId: string; conversationId: string; assigneeId: string | null }
   | { type: 'conversation.note'; tenantId: string; conversationId: string }
-  | { type: 'action.pending'; tenantId: string; actionId: string };
+  | { type: 'action.pending'; tenantId: string; actionId: string }
+  /** A channel's live link changed (WhatsApp QR logged out by the phone). */
+  | { type: 'channel.state'; tenantId: string; channel: string; state: string };
 
 export interface EventBus {
   /**
