@@ -1,5 +1,6 @@
 import { writeAudit } from '../connectors/audit.ts';
 import type { DispatcherDependencies } from '../dispatcher/deliver.ts';
+import { CUSTOMER_ACTOR, reopenWhenCustomerWrites } from '../normalizer/conversation-state.ts';
 import type { OnStored } from '../normalizer/ingest.ts';
 import type { DbTransaction } from '../store/index.ts';
 import type { EventBus } from './events.ts';
@@ -13,9 +14,19 @@ type NotifyStaff = (tx: DbTransaction, request: NeedsHumanRequest) => Promise<vo
  */
 export function workspaceEvents(events: EventBus) {
   return {
-    /** New inbound messages. */
+    /** New inbound messages; a closed conversation the customer wrote to is reopened first, audited. */
     onStored(next: OnStored): OnStored {
       return async (tx, messages) => {
+        for (const { tenantId, conversationId } of await reopenWhenCustomerWrites(tx, messages)) {
+          await writeAudit(tx, {
+            tenantId,
+            actor: CUSTOMER_ACTOR,
+            action: 'conversation.reopen',
+            target: conversationId,
+            details: { from: 'closed', to: 'bot' },
+          });
+          await events.publish(tx, { type: 'conversation.state', tenantId, conversationId, state: 'bot' });
+        }
         await next(tx, messages);
         for (const message of messages)
           await events.publish(tx, {
