@@ -150,7 +150,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorateRequest('staff', undefined);
   await app.register(fastifyCookie);
   const events = await createEventBus(store);
-  const live = workspaceEvents(events);
+  const live = workspaceEvents(events, db);
   registerErrorHandling(app);
   registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
@@ -193,6 +193,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       ...(dependencies.tools ?? []),
     ],
     loadConfig,
+    onActionPending: (action) => events.publish(db, { type: 'action.status', ...action, status: 'pending' }),
   });
   const agent =
     dependencies.agent ??
@@ -237,11 +238,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({
-    db,
-    onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
-    maxPending: config.ingestQueueLimit,
-  });
+  const ingestor = live.ingestor(
+    createIngestor({
+      db,
+      onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
+      maxPending: config.ingestQueueLimit,
+    }),
+  );
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -261,8 +264,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           onReplyRecorded: wakeWorker,
           notifyStaff: notifier.conversationNeedsHuman,
         }),
-        [DELIVER_JOB]: createDeliverHandler(dispatcher),
-        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
+        [DELIVER_JOB]: live.afterDelivery(createDeliverHandler(dispatcher)),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry, events }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
         [RETENTION_JOB]: createRetentionHandler({ db, clock }),
@@ -301,7 +304,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(connectorHubRoutes, { hub });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
-    await admin.register(actionRoutes, { db, clock });
+    await admin.register(actionRoutes, { db, clock, events });
     await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
     await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
