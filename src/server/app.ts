@@ -23,6 +23,7 @@ import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
 import { createSmtpConnector } from '../notifications/smtp-connector.ts';
+import { createInviteMailer } from '../notifications/staff-invite.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
@@ -175,12 +176,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
-  const notifier = createStaffNotifier({
-    db,
-    clock,
-    loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
-    egress,
-  });
+  const loadSmtpConfig = async (tenantId: string) =>
+    (await configs.load(tenantId, smtpConnector.definition))?.values;
+  const notifier = createStaffNotifier({ db, clock, loadSmtpConfig, egress });
   registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const toolRegistry = createToolRegistry({
     db,
@@ -307,7 +305,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(actionRoutes, { db, clock, events });
     await admin.register(usageRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
-    await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
+    await admin.register(staffUserRoutes, {
+      db,
+      clock,
+      publicUrl: config.publicUrl,
+      sendInvite: createInviteMailer({ loadSmtpConfig, operatorSmtp: config.operatorSmtp, egress }),
+    });
     await admin.register(conversationActionRoutes, {
       db,
       clock,

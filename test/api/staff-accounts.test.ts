@@ -160,6 +160,8 @@ describe('staff accounts and sessions', () => {
       payload: { email: 'boss@example.org', name: 'Boss', role: 'admin' },
     });
     expect(byAdmin.statusCode, byAdmin.body).toBe(201);
+    // Neither the tenant nor this gateway has SMTP: the admin hands the link on.
+    expect(byAdmin.json().inviteEmail).toEqual({ status: 'not_configured' });
     const audit = await world.store.db.auditLog.findMany({
       where: { tenantId: tenant.id, action: 'staff.invited' },
     });
