@@ -57,6 +57,7 @@ import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
+import { conversationReadRoutes } from './routes/conversation-read.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
@@ -320,6 +321,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       onReplyRecorded: wakeWorker,
     });
     await admin.register(eventStreamRoutes, { events });
+    await admin.register(conversationReadRoutes, { db, events });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,
       integrations,

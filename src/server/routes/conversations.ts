@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.ts';
 import { conversationStates } from '../../normalizer/conversation-state.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
+import { countUnread } from '../unread-messages.ts';
 import { parseInput } from '../validate.ts';
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
@@ -70,11 +71,13 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
         },
       },
     });
+    const unread = await countUnread(db, tenantId, rows);
     return page(rows, query.limit, offset, ({ messages, ...row }) => ({
       id: row.id,
       channel: row.channel,
       state: row.state,
       assigneeId: row.assigneeId,
+      unread: unread.get(row.id) ?? 0,
       contact: row.contact,
       lastMessage: messages[0] ?? null,
       lastMessageAt: row.lastMessageAt.toISOString(),
@@ -94,11 +97,14 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
       },
     });
     if (!row) throw new AppError('NOT_FOUND', `there is no conversation "${id}"`);
+    const unread = await countUnread(db, tenantId, [row]);
     return {
       id: row.id,
       channel: row.channel,
       state: row.state,
       assigneeId: row.assigneeId,
+      unread: unread.get(row.id) ?? 0,
+      staffReadAt: row.staffReadAt?.toISOString() ?? null,
       lastMessageAt: row.lastMessageAt.toISOString(),
       createdAt: row.createdAt.toISOString(),
       contact: {
