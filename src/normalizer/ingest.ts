@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
+import { resolveContacts } from './contacts.ts';
+import { groupBy, key, uniqueBy } from './sets.ts';
 import { capMessageText } from './text-cap.ts';
 import { resolveThreads } from './threads.ts';
 import type {
@@ -34,8 +36,6 @@ export interface StoredInbound {
 
 /** Called in the storing transaction, so follow-up work (the respond job) commits with the message. */
 export type OnStored = (tx: DbTransaction, messages: StoredInbound[]) => Promise<void>;
-
-const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * Stores a batch of webhook deliveries in one transaction: drops messages already stored
@@ -167,56 +167,6 @@ type MessageRow = {
   createdAt: Date;
 };
 
-/** Maps tenant+channel+sender id → contact id, creating contacts and identities not seen before. */
-async function resolveContacts(tx: DbTransaction, fresh: PendingMessage[]): Promise<Map<string, string>> {
-  const senders = uniqueBy(fresh, (entry) =>
-    key(entry.tenantId, entry.channel, entry.event.sender.externalId),
-  );
-  const identities = await tx.channelIdentity.findMany({
-    where: {
-      OR: groupBy(senders, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
-        tenantId: group[0]!.tenantId,
-        channel: group[0]!.channel,
-        externalId: { in: group.map((entry) => entry.event.sender.externalId) },
-      })),
-    },
-    select: { tenantId: true, channel: true, externalId: true, contactId: true },
-  });
-  const contactIds = new Map(
-    identities.map((identity) => [
-      key(identity.tenantId, identity.channel, identity.externalId),
-      identity.contactId,
-    ]),
-  );
-  const missing = senders.filter(
-    (entry) => !contactIds.has(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
-  );
-  if (missing.length > 0) {
-    const created = missing.map((entry) => ({ entry, contactId: randomUUID() }));
-    await tx.contact.createMany({
-      data: created.map(({ entry, contactId }) => ({
-        id: contactId,
-        tenantId: entry.tenantId,
-        displayName: entry.event.sender.displayName ?? null,
-        locale: entry.event.sender.locale ?? null,
-      })),
-    });
-    await tx.channelIdentity.createMany({
-      data: created.map(({ entry, contactId }) => ({
-        tenantId: entry.tenantId,
-        contactId,
-        channel: entry.channel,
-        externalId: entry.event.sender.externalId,
-        username: entry.event.sender.username ?? null,
-      })),
-    });
-    for (const { entry, contactId } of created) {
-      contactIds.set(key(entry.tenantId, entry.channel, entry.event.sender.externalId), contactId);
-    }
-  }
-  return contactIds;
-}
-
 /** Maps tenant+channel+chat id → conversation id, opening conversations for new chats. */
 async function resolveConversations(
   tx: DbTransaction,
@@ -345,18 +295,4 @@ async function applySubscription(
   });
   if (!identity) return;
   await tx.contact.update({ where: { id: identity.contactId }, data: { optedOut: !event.subscribed } });
-}
-
-function groupBy<T>(values: T[], keyOf: (value: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const value of values) {
-    const group = groups.get(keyOf(value));
-    if (group) group.push(value);
-    else groups.set(keyOf(value), [value]);
-  }
-  return [...groups.values()];
-}
-
-function uniqueBy<T>(values: T[], keyOf: (value: T) => string): T[] {
-  return groupBy(values, keyOf).map((group) => group[0]!);
 }

@@ -1,7 +1,6 @@
 import type { DbTransaction } from '../store/index.ts';
+import { key } from './sets.ts';
 import type { InboundMessageEvent } from './types.ts';
-
-const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * For messages that name the messages they answer (`threadReferences`, email's In-Reply-To
