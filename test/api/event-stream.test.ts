@@ -36,8 +36,18 @@ describe('live event stream', () => {
     await streamOfA.until(
       (event) => event.type === 'message.edited' && event.conversationId === conversation.id,
     );
-    await staffOfA.request({ method: 'POST', url: `/admin/conversations/${conversation.id}/takeover` });
+    const url = `/admin/conversations/${conversation.id}`;
+    await staffOfA.request({ method: 'POST', url: `${url}/takeover` });
     await streamOfA.until((event) => event.type === 'conversation.state' && event.state === 'human');
+    await staffOfA.request({ method: 'POST', url: `${url}/notes`, payload: { text: 'hello live note' } });
+    await streamOfA.until((event) => event.type === 'conversation.note');
+    await staffOfA.request({ method: 'POST', url: `${url}/assign`, payload: { userId: null } });
+    await streamOfA.until((event) => event.type === 'conversation.assigned' && event.assigneeId === null);
+    const newest = await world.store.db.message.findFirstOrThrow({
+      where: { conversationId: conversation.id, direction: 'inbound' },
+    });
+    await staffOfA.request({ method: 'POST', url: `${url}/read`, payload: { messageId: newest.id } });
+    await streamOfA.until((event) => event.type === 'conversation.read');
     await world.say(a, 5550040002, 'I want to talk to a human');
     await streamOfA.until((event) => event.type === 'conversation.state' && event.state === 'needs_human');
     await world.settled();
