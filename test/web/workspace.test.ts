@@ -159,6 +159,8 @@ describe('staff workspace in Chromium', () => {
     await screenshot('inbox');
     await badge.click();
     await expect.poll(() => page.locator('[data-kind="tool_call"]').count(), { timeout: 10_000 }).toBe(1);
+    // The open conversation is read; the inbox beside it says so live.
+    await expect.poll(() => page.locator('[aria-pressed="true"] [data-unread]').count(), slow).toBe(0);
     await screenshot('transcript');
   });
 
@@ -300,10 +302,15 @@ describe('staff workspace in Chromium', () => {
     await own.locator('[data-connector="telegram"]').click();
     await own.getByLabel(/Bot token/i).fill(THIRD_BOT);
     const bodies: string[] = [];
+    const reading: Array<Promise<void>> = [];
     own.on('response', (response) => {
-      void response.text().then(
-        (text) => bodies.push(text),
-        () => undefined,
+      reading.push(
+        response.text().then(
+          (text) => {
+            bodies.push(text);
+          },
+          () => undefined,
+        ),
       );
     });
     await own.getByRole('button', { name: 'Save' }).click();
@@ -317,7 +324,7 @@ describe('staff workspace in Chromium', () => {
     await own.reload();
     await expect.poll(() => own.getByTestId('connector-status').textContent(), slow).toBe('connected');
     await expectAccessible(own, 'a connector page');
-    await own.waitForTimeout(200);
+    await Promise.all(reading);
     expect(bodies.length).toBeGreaterThan(3);
     for (const body of bodies) expect(body).not.toContain(THIRD_BOT.split(':')[1]);
     await florist.close();
@@ -391,8 +398,10 @@ describe('staff workspace in Chromium', () => {
     }
     await expect.poll(() => login.getByRole('alert').textContent(), slow).toContain('too many failed logins');
     await login.getByLabel('Password').fill(STAFF_PASSWORD);
+    const refused = login.waitForResponse((response) => response.url().endsWith('/auth/login'));
     await login.getByRole('button', { name: 'Log in' }).click();
-    await login.waitForTimeout(300);
+    // Even the right password is refused while the address is locked out.
+    expect((await refused).status()).toBe(429);
     expect(await login.getByRole('heading', { name: 'Inbox' }).count()).toBe(0);
     await fresh.close();
   });

@@ -52,7 +52,15 @@ export function InboxPage({ me, selectedId }: { me: Me; selectedId: string | und
     setVersion((value) => value + 1);
   });
 
-  const channels = [...new Set(items.map((item) => item.channel)), 'telegram', 'whatsapp', 'sms', 'email'];
+  const channels = [
+    ...new Set(items.map((item) => item.channel)),
+    'telegram',
+    'whatsapp',
+    'instagram',
+    'messenger',
+    'sms',
+    'email',
+  ];
   const nameOf = (id: string | null) => users.find((user) => user.id === id)?.name ?? '';
 
   return (
