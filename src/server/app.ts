@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
 import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
@@ -48,6 +49,7 @@ import { prettyOnTerminal } from './logger.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createMetrics } from './metrics.ts';
 import { registerNulGuard } from './nul-guard.ts';
+import { registerOpenApi } from './openapi.ts';
 import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
@@ -148,6 +150,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     serverFactory: timedServerFactory({ ...DEFAULT_SERVER_TIMEOUTS, ...dependencies.serverTimeouts }),
     bodyLimit: 1024 * 1024,
   });
+  await registerOpenApi(app);
   app.decorateRequest('caller', undefined);
   app.decorateRequest('staff', undefined);
   await app.register(fastifyCookie);
@@ -282,10 +285,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorate('analytics', analytics.tracker);
   app.decorate('events', events);
 
-  app.get('/healthz', async () => {
-    await db.$queryRaw`SELECT 1`;
-    return { ok: true };
-  });
+  app.get(
+    '/healthz',
+    { schema: { summary: 'the database answers', response: { 200: z.object({ ok: z.literal(true) }) } } },
+    async () => {
+      await db.$queryRaw`SELECT 1`;
+      return { ok: true };
+    },
+  );
 
   await app.register(async (admin) => {
     // The admin API speaks JSON only; Fastify's default text/plain parser would let a plain-text body through.

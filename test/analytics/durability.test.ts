@@ -28,7 +28,8 @@ describe('analytics durability', () => {
     await store.dispose();
   });
 
-  describe('with a real process killed by SIGKILL', () => {
+  // Starting gateway processes takes seconds each on a busy two-core machine.
+  describe('with a real process killed by SIGKILL', { timeout: 120_000 }, () => {
     let dataDir: string;
     let environment: Record<string, string>;
     const processes: GatewayProcess[] = [];

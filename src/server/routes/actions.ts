@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findAction, listActions } from '../../agent/pending-actions.ts';
 import { writeAudit } from '../../connectors/audit.ts';
@@ -9,14 +10,34 @@ import type { Db } from '../../store/index.ts';
 import { APPROVED_ACTION_JOB } from '../action-job.ts';
 import { tenantCaller } from '../caller.ts';
 import type { EventBus } from '../events.ts';
+import { errorResponses } from '../openapi.ts';
 import { actorOfRequest } from '../session-auth.ts';
-import { parseInput } from '../validate.ts';
 
 const listQuery = z.object({
   status: z.enum(['pending', 'approved', 'done', 'failed', 'rejected']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 const actionParams = z.object({ id: z.string().min(1) });
+const actionView = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  tool: z.string(),
+  input: z.unknown().describe('the arguments the agent called the tool with'),
+  status: z.string().describe('pending, approved, done, failed or rejected'),
+  outcome: z.unknown().describe('what the tool answered, once it ran; else null'),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+const listSchema = {
+  summary: 'tool calls waiting for approval, and decided ones',
+  querystring: listQuery,
+  response: { 200: z.object({ items: z.array(actionView) }), ...errorResponses('VALIDATION_FAILED') },
+};
+const decisionSchema = {
+  params: actionParams,
+  response: { 200: actionView, ...errorResponses('NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED') },
+};
 
 /**
  * Tool calls that wait for a person (agent setting `approvalRequired`). Approving one runs
@@ -28,17 +49,17 @@ export async function actionRoutes(
   options: { db: Db; clock: Clock; events: EventBus },
 ): Promise<void> {
   const { db, clock, events } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/admin/actions', async (request) => {
+  api.get('/admin/actions', { schema: listSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
-    const query = parseInput(listQuery, request.query, 'query');
+    const query = request.query;
     return { items: await listActions(db, tenantId, query.status, query.limit) };
   });
 
-  async function decide(request: Parameters<typeof tenantCaller>[0], decision: 'approved' | 'rejected') {
+  async function decide(request: FastifyRequest, id: string, decision: 'approved' | 'rejected') {
     const caller = tenantCaller(request);
     const { tenantId } = caller;
-    const { id } = parseInput(actionParams, request.params, 'path');
     const actor = actorOfRequest(request, caller);
     const decided = await db.$transaction(async (tx) => {
       const changed = await tx.pendingAction.updateMany({
@@ -76,6 +97,14 @@ export async function actionRoutes(
     return findAction(db, tenantId, id);
   }
 
-  app.post('/admin/actions/:id/approve', (request) => decide(request, 'approved'));
-  app.post('/admin/actions/:id/reject', (request) => decide(request, 'rejected'));
+  api.post(
+    '/admin/actions/:id/approve',
+    { schema: { summary: 'approve: the call runs once', ...decisionSchema } },
+    (request) => decide(request, request.params.id, 'approved'),
+  );
+  api.post(
+    '/admin/actions/:id/reject',
+    { schema: { summary: 'reject: nothing runs', ...decisionSchema } },
+    (request) => decide(request, request.params.id, 'rejected'),
+  );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   type AgentSettings,
   agentSettingsSchema,
@@ -8,7 +9,14 @@ import {
 import { writeAudit } from '../../connectors/audit.ts';
 import type { Db } from '../../store/index.ts';
 import { actorOf, tenantCaller } from '../caller.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses } from '../openapi.ts';
+
+const readSchema = { summary: 'the agent’s settings', response: { 200: agentSettingsSchema } };
+const replaceSchema = {
+  summary: 'replace the agent’s settings; fields left out get their defaults',
+  body: agentSettingsSchema,
+  response: { 200: agentSettingsSchema, ...errorResponses('VALIDATION_FAILED') },
+};
 
 /**
  * The calling tenant's agent settings: `GET` answers the stored settings (defaults when none
@@ -16,13 +24,16 @@ import { parseInput } from '../validate.ts';
  */
 export async function agentSettingsRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
   const { db } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/admin/agent', async (request) => loadAgentSettings(db, tenantCaller(request).tenantId));
+  api.get('/admin/agent', { schema: readSchema }, async (request) =>
+    loadAgentSettings(db, tenantCaller(request).tenantId),
+  );
 
-  app.put('/admin/agent', async (request) => {
+  api.put('/admin/agent', { schema: replaceSchema }, async (request) => {
     const caller = tenantCaller(request);
     const { tenantId } = caller;
-    const settings = parseInput(agentSettingsSchema, request.body ?? {}, 'body');
+    const settings = request.body;
     const before = await loadAgentSettings(db, tenantId);
     await saveAgentSettings(db, tenantId, settings);
     const changed = (Object.keys(settings) as Array<keyof AgentSettings>).filter(

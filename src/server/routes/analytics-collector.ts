@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   collectorSchemas,
   MAX_BATCH_EVENTS,
@@ -9,7 +11,7 @@ import type { Tracker } from '../../analytics/tracker.ts';
 import type { WriteKeyHolder, WriteKeys } from '../../analytics/write-keys.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses } from '../openapi.ts';
 
 export interface CollectorDependencies {
   tracker: Tracker;
@@ -31,8 +33,26 @@ export async function analyticsCollectorRoutes(
 ): Promise<void> {
   const { tracker, writeKeys, limiter, clock } = dependencies;
   const schemas = collectorSchemas(clock);
+  const api = app.withTypeProvider<ZodTypeProvider>();
   // JSON only, as on the admin API: Fastify's default text/plain parser would let a string through.
   app.removeContentTypeParser('text/plain');
+  /** Who sent each admitted request; set before its body is validated. */
+  const holders = new WeakMap<FastifyRequest, WriteKeyHolder>();
+  const response = {
+    200: z.object({ accepted: z.int().describe('events stored') }),
+    ...errorResponses('PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'VALIDATION_FAILED'),
+  };
+  /** The route options: key, size and rate are checked before the body is validated. */
+  const route = <Body extends z.ZodType>(
+    summary: string,
+    body: Body,
+    events: (request: FastifyRequest) => number,
+  ) => ({
+    schema: { summary, body, response },
+    preValidation: async (request: FastifyRequest) => {
+      holders.set(request, await admit(request, events(request)));
+    },
+  });
 
   async function admit(request: FastifyRequest, events: number): Promise<WriteKeyHolder> {
     const header = request.headers['x-write-key'];
@@ -63,24 +83,26 @@ export async function analyticsCollectorRoutes(
     return { accepted: received.length };
   }
 
-  app.post('/analytics/track/view', async (request) => {
-    const holder = await admit(request, 1);
-    return store(holder, [parseInput(schemas.view, request.body, 'view event')]);
-  });
+  const one = () => 1;
+  api.post('/analytics/track/view', route('a content view', schemas.view, one), async (request) =>
+    store(holders.get(request)!, [request.body]),
+  );
 
-  app.post('/analytics/track/engagement', async (request) => {
-    const holder = await admit(request, 1);
-    return store(holder, [parseInput(schemas.engagement, request.body, 'engagement event')]);
-  });
+  api.post('/analytics/track/engagement', route('an engagement', schemas.engagement, one), async (request) =>
+    store(holders.get(request)!, [request.body]),
+  );
 
-  app.post('/analytics/track', async (request) => {
-    const holder = await admit(request, 1);
-    return store(holder, [parseInput(schemas.track, request.body, 'event')]);
-  });
+  api.post('/analytics/track', route('any catalog event', schemas.track, one), async (request) =>
+    store(holders.get(request)!, [request.body]),
+  );
 
-  app.post('/analytics/batch', async (request) => {
+  const batchSize = (request: FastifyRequest) => {
     const events = (request.body as { events?: unknown } | undefined)?.events;
-    const holder = await admit(request, Array.isArray(events) ? Math.max(events.length, 1) : 1);
-    return store(holder, parseInput(schemas.batch, request.body, 'batch').events);
-  });
+    return Array.isArray(events) ? Math.max(events.length, 1) : 1;
+  };
+  api.post(
+    '/analytics/batch',
+    route('up to 500 catalog events, stored whole or not at all', schemas.batch, batchSize),
+    async (request) => store(holders.get(request)!, request.body.events),
+  );
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses } from '../openapi.ts';
 
 const MAX_PAGE = 200;
 
@@ -17,6 +18,28 @@ const query = z
     cursor: z.string().max(200).optional(),
   })
   .strict();
+
+const auditLogSchema = {
+  summary: 'audit entries, newest first',
+  querystring: query,
+  response: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          tenantId: z.string().nullable().describe('null for the platform’s own entries'),
+          actor: z.string(),
+          action: z.string(),
+          target: z.string(),
+          details: z.unknown(),
+          createdAt: z.string(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+    ...errorResponses('VALIDATION_FAILED'),
+  },
+};
 
 /** Where the previous page ended: the last row's time and id (rows are newest first). */
 const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().min(1) });
@@ -43,11 +66,12 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
  */
 export async function auditLogRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
   const { db } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/admin/audit-log', async (request) => {
+  api.get('/admin/audit-log', { schema: auditLogSchema }, async (request) => {
     // The admin's own requests span tenants; anyone acting for a tenant sees only that tenant.
     const scope = request.caller?.kind === 'admin' ? {} : { tenantId: tenantCaller(request).tenantId };
-    const input = parseInput(query, request.query, 'audit-log query');
+    const input = request.query;
     const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
     const rows = await db.auditLog.findMany({
       where: {

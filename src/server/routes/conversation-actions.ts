@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ChannelAdapter } from '../../channels/types.ts';
 import { writeAudit } from '../../connectors/audit.ts';
@@ -10,8 +11,8 @@ import { changeState, type Transition } from '../../normalizer/conversation-stat
 import type { Db, DbTransaction } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
 import type { EventBus } from '../events.ts';
+import { errorResponses } from '../openapi.ts';
 import { actorOfRequest } from '../session-auth.ts';
-import { parseInput } from '../validate.ts';
 
 /** What the agent reads in its transcript after a hand-back, so it knows a person spoke. */
 export const HANDBACK_NOTE =
@@ -20,6 +21,46 @@ export const HANDBACK_NOTE =
 const conversationParams = z.object({ id: z.string().min(1) });
 const assignBody = z.object({ userId: z.string().min(1).nullable() });
 const textBody = z.object({ text: z.string().trim().min(1, 'is required').max(4_000) });
+
+const stateSchema = (summary: string) => ({
+  summary,
+  params: conversationParams,
+  response: {
+    200: z.object({
+      id: z.string(),
+      state: z.string().describe('bot, needs_human, human or closed'),
+      assigneeId: z.string().nullable(),
+    }),
+    ...errorResponses('NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED'),
+  },
+});
+const assignSchema = {
+  summary: 'assign to a staff member; null unassigns',
+  params: conversationParams,
+  body: assignBody,
+  response: {
+    200: z.object({ id: z.string(), assigneeId: z.string().nullable() }),
+    ...errorResponses('NOT_FOUND', 'VALIDATION_FAILED'),
+  },
+};
+const noteSchema = {
+  summary: 'an internal note: staff see it, the customer and the agent never do',
+  params: conversationParams,
+  body: textBody,
+  response: {
+    201: z.object({ id: z.string(), text: z.string().nullable(), createdAt: z.string() }),
+    ...errorResponses('NOT_FOUND', 'VALIDATION_FAILED'),
+  },
+};
+const replySchema = {
+  summary: 'a staff reply, delivered through the outbox; the conversation must be taken over',
+  params: conversationParams,
+  body: textBody,
+  response: {
+    202: z.object({ queued: z.literal(true) }),
+    ...errorResponses('NOT_FOUND', 'CONFLICT', 'UNKNOWN_CHANNEL', 'VALIDATION_FAILED'),
+  },
+};
 
 export interface ConversationActionOptions {
   db: Db;
@@ -40,11 +81,12 @@ export async function conversationActionRoutes(
   options: ConversationActionOptions,
 ): Promise<void> {
   const { db, clock, events, channels } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
   /** Scope and actor of a request to conversation `:id`. */
   function target(request: FastifyRequest) {
     const caller = tenantCaller(request);
-    const { id } = parseInput(conversationParams, request.params, 'path');
+    const { id } = request.params as z.infer<typeof conversationParams>;
     return { tenantId: caller.tenantId, conversationId: id, actor: actorOfRequest(request, caller) };
   }
 
@@ -72,45 +114,57 @@ export async function conversationActionRoutes(
     });
   }
 
-  app.post('/admin/conversations/:id/takeover', async (request) => {
-    const staffUserId = request.staff?.userId;
-    return transition(request, 'takeover', async (tx) => {
-      // The person taking over becomes the assignee unless someone already is.
-      if (staffUserId)
-        await tx.conversation.updateMany({
-          where: { id: target(request).conversationId, assigneeId: null },
-          data: { assigneeId: staffUserId },
+  api.post(
+    '/admin/conversations/:id/takeover',
+    { schema: stateSchema('take over: the agent goes silent') },
+    async (request) => {
+      const staffUserId = request.staff?.userId;
+      return transition(request, 'takeover', async (tx) => {
+        // The person taking over becomes the assignee unless someone already is.
+        if (staffUserId)
+          await tx.conversation.updateMany({
+            where: { id: target(request).conversationId, assigneeId: null },
+            data: { assigneeId: staffUserId },
+          });
+      });
+    },
+  );
+
+  api.post(
+    '/admin/conversations/:id/handback',
+    { schema: stateSchema('hand back to the agent') },
+    async (request) => {
+      const { tenantId, conversationId } = target(request);
+      return transition(request, 'handback', async (tx) => {
+        const { channel } = await tx.conversation.findUniqueOrThrow({
+          where: { id: conversationId },
+          select: { channel: true },
         });
-    });
-  });
-
-  app.post('/admin/conversations/:id/handback', async (request) => {
-    const { tenantId, conversationId } = target(request);
-    return transition(request, 'handback', async (tx) => {
-      const { channel } = await tx.conversation.findUniqueOrThrow({
-        where: { id: conversationId },
-        select: { channel: true },
+        await tx.message.create({
+          data: {
+            tenantId,
+            conversationId,
+            channel,
+            direction: 'internal',
+            kind: 'handback_note',
+            text: HANDBACK_NOTE,
+            status: 'recorded',
+          },
+        });
       });
-      await tx.message.create({
-        data: {
-          tenantId,
-          conversationId,
-          channel,
-          direction: 'internal',
-          kind: 'handback_note',
-          text: HANDBACK_NOTE,
-          status: 'recorded',
-        },
-      });
-    });
-  });
+    },
+  );
 
-  app.post('/admin/conversations/:id/close', (request) => transition(request, 'close'));
-  app.post('/admin/conversations/:id/reopen', (request) => transition(request, 'reopen'));
+  api.post('/admin/conversations/:id/close', { schema: stateSchema('close') }, (request) =>
+    transition(request, 'close'),
+  );
+  api.post('/admin/conversations/:id/reopen', { schema: stateSchema('reopen') }, (request) =>
+    transition(request, 'reopen'),
+  );
 
-  app.post('/admin/conversations/:id/assign', async (request) => {
+  api.post('/admin/conversations/:id/assign', { schema: assignSchema }, async (request) => {
     const { tenantId, conversationId, actor } = target(request);
-    const { userId } = parseInput(assignBody, request.body, 'body');
+    const { userId } = request.body;
     return db.$transaction(async (tx) => {
       if (
         userId &&
@@ -140,9 +194,9 @@ export async function conversationActionRoutes(
     });
   });
 
-  app.post('/admin/conversations/:id/notes', async (request, reply) => {
+  api.post('/admin/conversations/:id/notes', { schema: noteSchema }, async (request, reply) => {
     const { tenantId, conversationId, actor } = target(request);
-    const { text } = parseInput(textBody, request.body, 'body');
+    const { text } = request.body;
     const note = await db.$transaction(async (tx) => {
       const conversation = await tx.conversation.findFirst({
         where: { id: conversationId, tenantId },
@@ -169,9 +223,9 @@ export async function conversationActionRoutes(
     return reply.status(201).send({ id: note.id, text: note.text, createdAt: note.createdAt.toISOString() });
   });
 
-  app.post('/admin/conversations/:id/messages', async (request, reply) => {
+  api.post('/admin/conversations/:id/messages', { schema: replySchema }, async (request, reply) => {
     const { tenantId, conversationId, actor } = target(request);
-    const { text } = parseInput(textBody, request.body, 'body');
+    const { text } = request.body;
     await db.$transaction(async (tx) => {
       const conversation = await tx.conversation.findFirst({
         where: { id: conversationId, tenantId },

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import { conversationStates } from '../../normalizer/conversation-state.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
+import { errorResponses } from '../openapi.ts';
 import { countUnread } from '../unread-messages.ts';
-import { parseInput } from '../validate.ts';
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const cursor = z.string().regex(/^\d+$/, 'must be a cursor returned by the previous page').optional();
@@ -25,6 +26,88 @@ const listQuery = z.object({
 const messagesQuery = z.object({ limit, cursor });
 const conversationParams = z.object({ id: z.string().min(1) });
 
+const state = z.string().describe('bot, needs_human, human or closed');
+const nextCursor = z.string().nullable().describe('pass as cursor for the next page; null on the last');
+const listSchema = {
+  summary: 'conversations, newest first',
+  querystring: listQuery,
+  response: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          channel: z.string(),
+          state,
+          assigneeId: z.string().nullable(),
+          unread: z.number().int().describe('inbound messages after the read mark'),
+          contact: z.object({ id: z.string(), displayName: z.string().nullable(), optedOut: z.boolean() }),
+          lastMessage: z
+            .object({ direction: z.string(), text: z.string().nullable(), kind: z.string() })
+            .nullable(),
+          lastMessageAt: z.string(),
+          createdAt: z.string(),
+        }),
+      ),
+      nextCursor,
+    }),
+    ...errorResponses('VALIDATION_FAILED'),
+  },
+};
+const readSchema = {
+  summary: 'one conversation with the contact’s identities on every channel',
+  params: conversationParams,
+  response: {
+    200: z.object({
+      id: z.string(),
+      channel: z.string(),
+      state,
+      assigneeId: z.string().nullable(),
+      unread: z.number().int().describe('inbound messages after the read mark'),
+      staffReadAt: z.string().nullable().describe('when staff last read the transcript'),
+      lastMessageAt: z.string(),
+      createdAt: z.string(),
+      contact: z.object({
+        id: z.string(),
+        displayName: z.string().nullable(),
+        optedOut: z.boolean(),
+        identities: z.array(
+          z.object({ channel: z.string(), externalId: z.string(), username: z.string().nullable() }),
+        ),
+      }),
+    }),
+    ...errorResponses('NOT_FOUND', 'VALIDATION_FAILED'),
+  },
+};
+const messagesSchema = {
+  summary: 'the transcript, oldest first, with delivery status and edits',
+  params: conversationParams,
+  querystring: messagesQuery,
+  response: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          direction: z.string().describe('inbound, outbound or internal'),
+          kind: z.string(),
+          text: z.string().nullable(),
+          parts: z.unknown(),
+          status: z.string(),
+          error: z.string().nullable(),
+          providerMessageId: z.string().nullable(),
+          sentAt: z.string().nullable(),
+          editedAt: z.string().nullable(),
+          createdAt: z.string(),
+          edits: z.array(
+            z.object({ text: z.string().nullable(), parts: z.unknown(), replacedAt: z.string() }),
+          ),
+        }),
+      ),
+      nextCursor,
+    }),
+    ...errorResponses('NOT_FOUND', 'VALIDATION_FAILED'),
+  },
+};
+
 /** One page of rows fetched with `take: limit + 1`: the extra row only tells that more follow. */
 function page<Row, Item>(rows: Row[], limit: number, offset: number, toItem: (row: Row) => Item) {
   return {
@@ -36,10 +119,11 @@ function page<Row, Item>(rows: Row[], limit: number, offset: number, toItem: (ro
 /** The staff read API: conversations newest first, and each one's transcript oldest first. */
 export async function conversationRoutes(app: FastifyInstance, options: { db: Db }): Promise<void> {
   const { db } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/admin/conversations', async (request) => {
+  api.get('/admin/conversations', { schema: listSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
-    const query = parseInput(listQuery, request.query, 'query');
+    const query = request.query;
     const offset = Number(query.cursor ?? 0);
     const rows = await db.conversation.findMany({
       where: {
@@ -85,9 +169,9 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
     }));
   });
 
-  app.get('/admin/conversations/:id', async (request) => {
+  api.get('/admin/conversations/:id', { schema: readSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
-    const { id } = parseInput(conversationParams, request.params, 'path');
+    const { id } = request.params;
     const row = await db.conversation.findFirst({
       where: { id, tenantId },
       include: {
@@ -117,10 +201,10 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
     };
   });
 
-  app.get('/admin/conversations/:id/messages', async (request) => {
+  api.get('/admin/conversations/:id/messages', { schema: messagesSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
-    const { id } = parseInput(conversationParams, request.params, 'path');
-    const query = parseInput(messagesQuery, request.query, 'query');
+    const { id } = request.params;
+    const query = request.query;
     const conversation = await db.conversation.findFirst({ where: { id, tenantId }, select: { id: true } });
     if (!conversation) throw new AppError('NOT_FOUND', `there is no conversation "${id}"`);
     const offset = Number(query.cursor ?? 0);

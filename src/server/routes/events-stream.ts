@@ -1,9 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { tenantCaller } from '../caller.ts';
 import type { EventBus } from '../events.ts';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 20_000;
+
+const streamSchema = {
+  summary: 'the tenant’s live events, as server-sent events',
+  response: {
+    200: {
+      description: 'a stream of `event: <type>` lines, each with the JSON event as data; it does not end',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+  },
+};
 
 /**
  * `GET /admin/events`: the tenant's live events as server-sent events. Each event is
@@ -16,7 +27,7 @@ export async function eventStreamRoutes(app: FastifyInstance, options: { events:
     for (const end of open) end();
   });
 
-  app.get('/admin/events', (request, reply) => {
+  app.get('/admin/events', { schema: streamSchema }, (request, reply) => {
     const { tenantId } = tenantCaller(request);
     reply.hijack();
     const stream = reply.raw;

@@ -1,9 +1,31 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Config } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { registerErrorHandling } from '../error-handler.ts';
 import type { Metrics } from '../metrics.ts';
+import { errorResponses } from '../openapi.ts';
+import { useZodSchemas } from '../validate.ts';
+
+const scrapeSchema = {
+  summary: 'Prometheus metrics',
+  security: [{ metricsToken: [] }],
+  response: {
+    200: {
+      description: 'the Prometheus text format',
+      content: { 'text/plain': { schema: z.string() } },
+    },
+    ...errorResponses('UNAUTHORIZED'),
+  },
+};
+const offSchema = {
+  summary: 'Prometheus metrics: off until METRICS_TOKEN or METRICS_PORT is set',
+  response: {
+    200: z.string().describe('never: the route answers 404 while metrics are off'),
+    ...errorResponses('NOT_FOUND'),
+  },
+};
 
 /** Compares digests, so neither the token's content nor its length shows in the timing. */
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -13,7 +35,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 }
 
 function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { schema: scrapeSchema }, async (request, reply) => {
     if (token && !bearerMatches(request.headers.authorization, token)) {
       throw new AppError('UNAUTHORIZED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
@@ -37,6 +59,7 @@ export async function serveMetrics(
   if (port !== undefined) {
     const server = Fastify({ logger: false });
     registerErrorHandling(server);
+    useZodSchemas(server);
     metricsRoute(server, metrics, token);
     app.addHook('onReady', async () => {
       await server.listen({ port, host: config.host });
@@ -50,7 +73,7 @@ export async function serveMetrics(
     metricsRoute(app, metrics, token);
     return;
   }
-  app.get('/metrics', async () => {
+  app.get('/metrics', { schema: offSchema }, async () => {
     throw new AppError('NOT_FOUND', 'metrics are off: set METRICS_TOKEN or METRICS_PORT to turn them on');
   });
 }

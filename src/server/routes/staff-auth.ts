@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -6,6 +7,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../store/index.ts';
 import { hashToken } from '../auth.ts';
 import type { createLoginLimiter } from '../login-limiter.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import {
   clearSessionCookie,
@@ -14,7 +16,6 @@ import {
   setSessionCookie,
   startSession,
 } from '../session-auth.ts';
-import { parseInput } from '../validate.ts';
 
 export const password = z
   .string()
@@ -28,6 +29,42 @@ const loginBody = z.object({
 });
 const setPasswordBody = z.object({ token: z.string().min(1), password });
 
+const csrfToken = z.string().describe('send it as X-CSRF-Token with every write of this session');
+const session = [{ session: [] }];
+const loginSchema = {
+  summary: 'log in to a workspace; sets the session cookie',
+  body: loginBody,
+  response: {
+    200: z.object({ csrfToken }),
+    ...errorResponses('VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED'),
+  },
+};
+const logoutSchema = {
+  summary: 'end the session and clear its cookie',
+  security: session,
+  response: { 204: noContent, ...errorResponses('FORBIDDEN') },
+};
+const meSchema = {
+  summary: 'the logged-in user, their workspace and the session’s CSRF token',
+  security: session,
+  response: {
+    200: z.object({
+      user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.string() }),
+      tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+      csrfToken,
+    }),
+    ...errorResponses('UNAUTHORIZED'),
+  },
+};
+const setPasswordSchema = {
+  summary: 'choose a password with the token of an invite link; ends the user’s other sessions',
+  body: setPasswordBody,
+  response: {
+    200: z.object({ email: z.string(), tenant: z.string() }),
+    ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND'),
+  },
+};
+
 export interface StaffAuthOptions {
   db: Db;
   clock: Clock;
@@ -40,10 +77,11 @@ export interface StaffAuthOptions {
  */
 export async function staffAuthRoutes(app: FastifyInstance, options: StaffAuthOptions): Promise<void> {
   const { db, clock, limiter } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
   app.removeContentTypeParser('text/plain');
 
-  app.post('/auth/login', async (request, reply) => {
-    const body = parseInput(loginBody, request.body, 'body');
+  api.post('/auth/login', { schema: loginSchema }, async (request, reply) => {
+    const body = request.body;
     const account = `account:${body.tenant}:${body.email}`;
     const keys = [`address:${request.ip}`, account];
     limiter.check(keys);
@@ -67,7 +105,7 @@ export async function staffAuthRoutes(app: FastifyInstance, options: StaffAuthOp
     return { csrfToken: session.csrfToken };
   });
 
-  app.post('/auth/logout', async (request, reply) => {
+  api.post('/auth/logout', { schema: logoutSchema }, async (request, reply) => {
     const session = await findSession(db, clock, request);
     if (session) {
       const given = request.headers['x-csrf-token'];
@@ -79,7 +117,7 @@ export async function staffAuthRoutes(app: FastifyInstance, options: StaffAuthOp
     return reply.status(204).send();
   });
 
-  app.get('/auth/me', async (request) => {
+  api.get('/auth/me', { schema: meSchema }, async (request) => {
     const session = await findSession(db, clock, request);
     if (!session) throw new AppError('UNAUTHORIZED', 'not logged in');
     const { user } = session;
@@ -90,8 +128,8 @@ export async function staffAuthRoutes(app: FastifyInstance, options: StaffAuthOp
     };
   });
 
-  app.post('/auth/set-password', async (request) => {
-    const body = parseInput(setPasswordBody, request.body, 'body');
+  api.post('/auth/set-password', { schema: setPasswordSchema }, async (request) => {
+    const body = request.body;
     const user = await db.staffUser.findUnique({
       where: { inviteTokenHash: hashToken(body.token) },
       include: { tenant: { select: { slug: true } } },

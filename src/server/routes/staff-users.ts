@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -8,8 +9,8 @@ import type { InviteMailer } from '../../notifications/staff-invite.ts';
 import type { Db } from '../../store/index.ts';
 import { hashToken } from '../auth.ts';
 import { tenantCaller } from '../caller.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 import { actorOfRequest } from '../session-auth.ts';
-import { parseInput } from '../validate.ts';
 
 /** How long an invite link stays valid. */
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -21,6 +22,50 @@ const inviteBody = z.object({
 });
 const userParams = z.object({ id: z.string().min(1) });
 
+const inviteSchema = {
+  summary: 'invite a staff user: the answer holds their one-time set-password link',
+  body: inviteBody,
+  response: {
+    201: z.object({
+      id: z.string(),
+      email: z.string(),
+      name: z.string(),
+      role: z.string(),
+      inviteUrl: z.string().describe('valid for 7 days, once; only its token’s hash is stored'),
+      inviteEmail: z
+        .discriminatedUnion('status', [
+          z.object({ status: z.literal('sent'), via: z.enum(['tenant', 'operator']) }),
+          z.object({ status: z.literal('failed'), via: z.enum(['tenant', 'operator']), detail: z.string() }),
+          z.object({ status: z.literal('not_configured') }),
+        ])
+        .describe('the link emailed through the tenant’s SMTP connector, else the operator’s SMTP_URL'),
+    }),
+    ...errorResponses('VALIDATION_FAILED', 'CONFLICT'),
+  },
+};
+const listSchema = {
+  summary: 'the tenant’s staff users',
+  response: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          email: z.string(),
+          name: z.string(),
+          role: z.string(),
+          status: z.string().describe('active, or invited until they set a password'),
+          createdAt: z.string(),
+        }),
+      ),
+    }),
+  },
+};
+const deleteSchema = {
+  summary: 'delete a staff user; their sessions end',
+  params: userParams,
+  response: { 204: noContent, ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT') },
+};
+
 /**
  * Staff users of a tenant. Inviting creates the user with a one-time set-password link,
  * returned to the admin and emailed to the person when SMTP is configured (`inviteEmail`
@@ -31,10 +76,11 @@ export async function staffUserRoutes(
   options: { db: Db; clock: Clock; publicUrl: string; sendInvite: InviteMailer },
 ): Promise<void> {
   const { db, clock, publicUrl, sendInvite } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/admin/users', async (request, reply) => {
+  api.post('/admin/users', { schema: inviteSchema }, async (request, reply) => {
     const caller = tenantCaller(request);
-    const body = parseInput(inviteBody, request.body, 'body');
+    const body = request.body;
     const token = randomBytes(32).toString('base64url');
     const existing = await db.staffUser.findUnique({
       where: { tenantId_email: { tenantId: caller.tenantId, email: body.email } },
@@ -87,7 +133,7 @@ export async function staffUserRoutes(
       .send({ id: user.id, email: user.email, name: user.name, role: user.role, inviteUrl, inviteEmail });
   });
 
-  app.get('/admin/users', async (request) => {
+  api.get('/admin/users', { schema: listSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
     const users = await db.staffUser.findMany({ where: { tenantId }, orderBy: [{ email: 'asc' }] });
     return {
@@ -102,9 +148,9 @@ export async function staffUserRoutes(
     };
   });
 
-  app.delete('/admin/users/:id', async (request, reply) => {
+  api.delete('/admin/users/:id', { schema: deleteSchema }, async (request, reply) => {
     const caller = tenantCaller(request);
-    const { id } = parseInput(userParams, request.params, 'path');
+    const { id } = request.params;
     if (request.staff?.userId === id) throw new AppError('CONFLICT', 'you cannot delete yourself');
     await db.$transaction(async (tx) => {
       // Their sessions go first, which logs them out everywhere.

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import { AppError } from '../../core/errors.ts';
@@ -6,7 +7,7 @@ import type { Store } from '../../store/index.ts';
 import { generateToken, hashToken } from '../auth.ts';
 import { requireAdmin } from '../caller.ts';
 import { deleteTenant } from '../data-protection/tenant-delete.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 
 const newTenant = z.object({
   slug: z
@@ -19,6 +20,22 @@ const newTenant = z.object({
 });
 
 const tenantSlug = z.object({ slug: z.string().min(1).max(63) });
+
+const tenant = z.object({ id: z.string(), slug: z.string(), name: z.string() });
+const createSchema = {
+  summary: 'create a tenant; the answer holds its first API token, shown once',
+  body: newTenant,
+  response: {
+    201: tenant.extend({ apiToken: z.string().describe('shown once; only its hash is stored') }),
+    ...errorResponses('VALIDATION_FAILED', 'CONFLICT'),
+  },
+};
+const listSchema = { summary: 'every tenant', response: { 200: z.object({ items: z.array(tenant) }) } };
+const deleteSchema = {
+  summary: 'delete the tenant and every row it owns',
+  params: tenantSlug,
+  response: { 204: noContent, ...errorResponses('VALIDATION_FAILED', 'UNKNOWN_TENANT') },
+};
 
 /** The audit actor of an admin request, with or without X-Tenant. */
 function adminActor(request: FastifyRequest): string {
@@ -38,10 +55,11 @@ function conflictOnDuplicate(slug: string) {
 /** Tenant administration: the platform admin creates businesses and receives each one's API token once. */
 export async function tenantRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   const { db, dialect } = options.store;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/admin/tenants', async (request, reply) => {
+  api.post('/admin/tenants', { schema: createSchema }, async (request, reply) => {
     requireAdmin(request);
-    const input = parseInput(newTenant, request.body, 'tenant');
+    const input = request.body;
     if (await db.tenant.findUnique({ where: { slug: input.slug }, select: { id: true } })) {
       throw new AppError('CONFLICT', `a tenant with slug "${input.slug}" already exists`);
     }
@@ -66,7 +84,7 @@ export async function tenantRoutes(app: FastifyInstance, options: { store: Store
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug, name: tenant.name, apiToken });
   });
 
-  app.get('/admin/tenants', async (request) => {
+  api.get('/admin/tenants', { schema: listSchema }, async (request) => {
     requireAdmin(request);
     const tenants = await db.tenant.findMany({
       orderBy: { createdAt: 'asc' },
@@ -76,9 +94,9 @@ export async function tenantRoutes(app: FastifyInstance, options: { store: Store
   });
 
   /** Deletes the tenant and everything it owns; the platform's audit entry keeps only the slug. */
-  app.delete('/admin/tenants/:slug', async (request, reply) => {
+  api.delete('/admin/tenants/:slug', { schema: deleteSchema }, async (request, reply) => {
     requireAdmin(request);
-    const { slug } = parseInput(tenantSlug, request.params, 'tenant slug');
+    const { slug } = request.params;
     const tenant = await db.tenant.findUnique({ where: { slug }, select: { id: true } });
     if (!tenant || !(await deleteTenant(db, dialect, tenant.id)))
       throw new AppError('UNKNOWN_TENANT', `there is no tenant "${slug}"`);

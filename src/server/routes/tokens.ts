@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -6,10 +7,36 @@ import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../store/index.ts';
 import { generateToken, hashToken } from '../auth.ts';
 import { actorOf } from '../caller.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses, noContent } from '../openapi.ts';
 
 const newToken = z.object({ label: z.string().trim().min(1).max(100) }).strict();
 const tokenId = z.object({ id: z.string().min(1).max(100) });
+
+const tokenSummary = z.object({
+  id: z.string(),
+  kind: z.string().describe('tenant or admin'),
+  label: z.string(),
+  origin: z.string().describe('environment, generated or api'),
+  createdAt: z.date(),
+  revokedAt: z.date().nullable(),
+});
+const createSchema = {
+  summary: 'a new named token, shown once',
+  body: newToken,
+  response: {
+    201: tokenSummary.extend({ token: z.string().describe('shown once; only its SHA-256 is stored') }),
+    ...errorResponses('VALIDATION_FAILED'),
+  },
+};
+const listSchema = {
+  summary: 'the tenant’s tokens, or the admin tokens, without secrets',
+  response: { 200: z.object({ items: z.array(tokenSummary) }) },
+};
+const revokeSchema = {
+  summary: 'revoke a token; every process refuses it within 1 s',
+  params: tokenId,
+  response: { 204: noContent, ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT') },
+};
 
 /** Whose tokens a request manages: a tenant's (tenant token, or the admin with X-Tenant) or the admin's. */
 type Scope =
@@ -44,10 +71,11 @@ const listed = {
  */
 export async function tokenRoutes(app: FastifyInstance, options: { db: Db; clock: Clock }): Promise<void> {
   const { db, clock } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/admin/tokens', async (request, reply) => {
+  api.post('/admin/tokens', { schema: createSchema }, async (request, reply) => {
     const scope = scopeOf(request);
-    const input = parseInput(newToken, request.body, 'token');
+    const input = request.body;
     const token = generateToken(scope.kind === 'admin' ? 'sba' : 'sbt');
     const row = await db.$transaction(async (transaction) => {
       const created = await transaction.apiToken.create({
@@ -66,7 +94,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { db: Db; clock
     return reply.status(201).send({ ...row, token });
   });
 
-  app.get('/admin/tokens', async (request) => {
+  api.get('/admin/tokens', { schema: listSchema }, async (request) => {
     const scope = scopeOf(request);
     const items = await db.apiToken.findMany({
       where: rowsOf(scope),
@@ -76,9 +104,9 @@ export async function tokenRoutes(app: FastifyInstance, options: { db: Db; clock
     return { items };
   });
 
-  app.delete('/admin/tokens/:id', async (request, reply) => {
+  api.delete('/admin/tokens/:id', { schema: revokeSchema }, async (request, reply) => {
     const scope = scopeOf(request);
-    const { id } = parseInput(tokenId, request.params, 'token id');
+    const { id } = request.params;
     await db.$transaction(async (transaction) => {
       const token = await transaction.apiToken.findFirst({
         where: { id, ...rowsOf(scope) },

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ChannelAdapter, WebhookRequest } from '../../channels/types.ts';
 import type { ConnectorValues } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
+import { errorResponses } from '../openapi.ts';
 
 export interface WebhookDependencies {
   channels: Record<string, ChannelAdapter>;
@@ -23,6 +25,68 @@ interface Target {
 }
 
 type WebhookRouteRequest = FastifyRequest<{ Params: { tenantSlug: string } }>;
+
+const webhookParams = z.object({ tenantSlug: z.string().describe('the tenant’s slug') });
+/** Documents the body only: the route keeps the raw bytes, which the adapter verifies and parses. */
+const providerPayload = z
+  .unknown()
+  .describe('the provider’s own payload, as it sends it; verified on the raw bytes, then parsed');
+const receipt = z.object({
+  ok: z.literal(true),
+  stored: z.int().describe('new messages and events stored'),
+  duplicates: z.int().describe('deliveries seen before, recognized by their provider id'),
+  skipped: z.int().describe('items that could not be read; counted and logged, never stored'),
+});
+
+/** The route options' schema of a channel's webhook: its content types, its answer, its errors. */
+function receiveSchema(adapter: ChannelAdapter) {
+  const ack = adapter.acknowledgement;
+  return {
+    summary: `${adapter.connector.name}: inbound webhook`,
+    consumes: adapter.contentTypes,
+    params: webhookParams,
+    body: providerPayload,
+    response: {
+      200: ack
+        ? {
+            description: `stored; the answer the provider expects (${ack.body})`,
+            content: { [ack.contentType]: { schema: z.string() } },
+          }
+        : receipt,
+      ...errorResponses(
+        'SIGNATURE_INVALID',
+        'NOT_FOUND',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'PAYLOAD_TOO_LARGE',
+        'MALFORMED_PAYLOAD',
+        'OVERLOADED',
+      ),
+    },
+  };
+}
+
+const handshakeSchema = (adapter: ChannelAdapter) => ({
+  summary: `${adapter.connector.name}: the provider’s subscription check`,
+  params: webhookParams,
+  querystring: z
+    .object({
+      'hub.mode': z.string().optional(),
+      'hub.verify_token': z.string().optional(),
+      'hub.challenge': z.string().optional(),
+    })
+    .loose(),
+  response: {
+    200: { description: 'the challenge, echoed', content: { 'text/plain': { schema: z.string() } } },
+    ...errorResponses('FORBIDDEN', 'NOT_FOUND'),
+  },
+});
+
+const unknownChannelSchema = {
+  summary: 'any other channel: there is none',
+  params: z.object({ channel: z.string(), tenantSlug: z.string() }),
+  body: providerPayload,
+  response: errorResponses('UNKNOWN_CHANNEL'),
+};
 
 /**
  * `POST /webhook/<channel>/:tenantSlug` for every channel. Each route does three things:
@@ -130,6 +194,7 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
       app.post<{ Params: { tenantSlug: string } }>(
         `/webhook/${adapter.id}/:tenantSlug${subpath}`,
         {
+          schema: receiveSchema(adapter),
           bodyLimit: adapter.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
           onRequest: (request) => admit(adapter, request),
         },
@@ -139,6 +204,7 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
     if (adapter.handshake) {
       app.get<{ Params: { tenantSlug: string }; Querystring: Record<string, string | undefined> }>(
         `/webhook/${adapter.id}/:tenantSlug`,
+        { schema: handshakeSchema(adapter) },
         (request, reply) => handshake(adapter, request, reply),
       );
     }
@@ -147,6 +213,7 @@ export async function webhookRoutes(app: FastifyInstance, dependencies: WebhookD
   app.post<{ Params: { channel: string } }>(
     '/webhook/:channel/:tenantSlug',
     {
+      schema: unknownChannelSchema,
       onRequest: async (request) => {
         throw new AppError('UNKNOWN_CHANNEL', `there is no channel "${request.params.channel}"`);
       },

@@ -1,15 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { integrationCategory, integrationService } from '../../analytics/events/integration.ts';
 import type { Tracker } from '../../analytics/tracker.ts';
 import type { Integration } from '../../integrations/types.ts';
 import { tenantCaller } from '../caller.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses } from '../openapi.ts';
 
 const body = z.object({
   event: z.enum(['integration_viewed', 'integration_connect_clicked']),
   connectorId: z.string().min(1).max(100),
 });
+const eventSchema = {
+  summary: 'staff viewed an integration or clicked to connect it',
+  body,
+  response: {
+    202: z.object({ recorded: z.boolean().describe('false for connectors outside the event catalog') }),
+    ...errorResponses('VALIDATION_FAILED'),
+  },
+};
 
 /** The catalog's connection status for a stored connector status. */
 const statusOf = (stored: string | undefined) =>
@@ -36,9 +45,10 @@ export async function workspaceAnalyticsRoutes(
     statuses(tenantId: string): Promise<Map<string, string>>;
   },
 ): Promise<void> {
-  app.post('/admin/analytics/workspace-events', async (request, reply) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post('/admin/analytics/workspace-events', { schema: eventSchema }, async (request, reply) => {
     const { tenantId } = tenantCaller(request);
-    const { event, connectorId } = parseInput(body, request.body, 'body');
+    const { event, connectorId } = request.body;
     const tool = options.integrations[connectorId]?.tools[0];
     const service = integrationService.safeParse(tool?.service);
     const category = integrationCategory.safeParse(options.integrations[connectorId]?.connector.category);
