@@ -242,6 +242,28 @@ describe('staff workspace in Chromium', () => {
     await expectAccessible(page, 'a transcript with media, edits and failed replies');
   }, 60_000);
 
+  it('shows a transcript longer than one page down to its newest message', async () => {
+    const conversation = await store.db.conversation.findFirstOrThrow({
+      where: { tenantId: tenant.id, externalChatId: '5550050003' },
+    });
+    const start = Date.now();
+    await store.db.message.createMany({
+      data: Array.from({ length: 210 }, (_, index) => ({
+        tenantId: tenant.id,
+        conversationId: conversation.id,
+        channel: 'telegram',
+        direction: 'internal',
+        kind: 'note',
+        text: `note number ${index + 1}`,
+        status: 'recorded',
+        createdAt: new Date(start + index),
+      })),
+    });
+    await page.goto(`${baseUrl}/#/inbox`);
+    await page.goto(`${baseUrl}/#/inbox/${conversation.id}`);
+    await expect.poll(() => page.getByText('note number 210').count(), slow).toBe(1);
+  });
+
   it('lists pending actions with their arguments; rejecting one records who decided', async () => {
     const conversation = await store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } });
     await createPendingAction(store.db, {

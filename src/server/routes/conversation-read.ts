@@ -1,16 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
 import type { EventBus } from '../events.ts';
-import { parseInput } from '../validate.ts';
+import { errorResponses } from '../openapi.ts';
 
-const conversationParams = z.object({ id: z.string().min(1) });
-const readBody = z.object({
-  /** The newest message the reader has seen: what came after it stays unread. */
-  messageId: z.string().min(1),
-});
+const readSchema = {
+  summary: 'staff read the transcript up to this message; later inbound messages stay unread',
+  params: z.object({ id: z.string().min(1) }),
+  body: z.object({
+    messageId: z.string().min(1).describe('the newest message the reader has seen'),
+  }),
+  response: {
+    200: z.object({ id: z.string(), staffReadAt: z.string().describe('the read mark, moved only forward') }),
+    ...errorResponses('NOT_FOUND', 'VALIDATION_FAILED'),
+  },
+};
 
 /**
  * `POST /admin/conversations/:id/read` `{messageId}`: staff have read the transcript up to
@@ -22,11 +29,12 @@ export async function conversationReadRoutes(
   options: { db: Db; events: EventBus },
 ): Promise<void> {
   const { db, events } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/admin/conversations/:id/read', async (request) => {
+  api.post('/admin/conversations/:id/read', { schema: readSchema }, async (request) => {
     const { tenantId } = tenantCaller(request);
-    const { id } = parseInput(conversationParams, request.params, 'path');
-    const { messageId } = parseInput(readBody, request.body, 'body');
+    const { id } = request.params;
+    const { messageId } = request.body;
     return db.$transaction(async (tx) => {
       const message = await tx.message.findFirst({
         where: { id: messageId, conversationId: id, tenantId },

@@ -76,6 +76,21 @@ function describePart(part: Record<string, unknown>, t: ReturnType<typeof useI18
   }
 }
 
+/** Every page of the transcript, oldest first: the newest messages are on the last page. */
+async function wholeTranscript(id: string): Promise<MessageItem[]> {
+  const items: MessageItem[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page: { items: MessageItem[]; nextCursor: string | null } = await api(
+      'GET',
+      `/admin/conversations/${id}/messages?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  }
+  return items;
+}
+
 export function Transcript(props: { id: string; me: Me; users: StaffUser[]; version: number }) {
   const { t } = useI18n();
   const { id, users, version } = props;
@@ -86,14 +101,14 @@ export function Transcript(props: { id: string; me: Me; users: StaffUser[]; vers
   const [error, setError] = useState('');
 
   const load = useCallback(async () => {
-    const [detail, page] = await Promise.all([
+    const [detail, items] = await Promise.all([
       api<ConversationDetail>('GET', `/admin/conversations/${id}`),
-      api<{ items: MessageItem[] }>('GET', `/admin/conversations/${id}/messages?limit=200`),
+      wholeTranscript(id),
     ]);
     setConversation(detail);
-    setMessages(page.items);
+    setMessages(items);
     // Opening the transcript reads it, up to the newest message shown.
-    const newest = page.items.at(-1);
+    const newest = items.at(-1);
     if (detail.unread > 0 && newest)
       await api('POST', `/admin/conversations/${id}/read`, { messageId: newest.id }).catch(() => undefined);
   }, [id]);
