@@ -106,20 +106,28 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
     });
     const messages: ChatCompletionMessageParam[] = buildChatContext(system, input.transcript, contextTokens);
     const tools = toChatTools(input.tools);
-    const deadline = AbortSignal.timeout(settings.turnTimeoutSeconds * 1_000);
+    const timeout = AbortSignal.timeout(settings.turnTimeoutSeconds * 1_000);
+    const deadline = input.signal ? AbortSignal.any([timeout, input.signal]) : timeout;
     const model = settings.model ?? connection.model;
     for (let round = 0; ; round += 1) {
       const lastRound = round >= settings.maxToolRounds;
-      const completion = await client.chat.completions.create(
-        {
-          model,
-          temperature: settings.temperature,
-          max_tokens: settings.maxTokens,
-          messages,
-          ...(tools.length > 0 ? { tools, tool_choice: lastRound ? 'none' : 'auto' } : {}),
-        },
-        { signal: deadline },
-      );
+      const body = {
+        model,
+        temperature: settings.temperature,
+        max_tokens: settings.maxTokens,
+        messages,
+        ...(tools.length > 0
+          ? { tools, tool_choice: lastRound ? ('none' as const) : ('auto' as const) }
+          : {}),
+      };
+      const onText = input.onText;
+      // A listener gets the words as they stream in; the SDK's helper assembles the same completion.
+      const completion = onText
+        ? await client.chat.completions
+            .stream({ ...body, stream_options: { include_usage: true } }, { signal: deadline })
+            .on('content', (delta) => onText(delta))
+            .finalChatCompletion()
+        : await client.chat.completions.create(body, { signal: deadline });
       if (completion.usage) {
         options.onUsage?.({
           model,
@@ -151,6 +159,8 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
         const text = await converse(input);
         return { text: shapeReply(text, input.channel), toolCalls: [...(input.tools?.calls ?? [])] };
       } catch (error) {
+        // The caller interrupted: what was said stands, and nothing failed.
+        if (input.signal?.aborted) return { text: '', toolCalls: [...(input.tools?.calls ?? [])] };
         logger.warn(
           {
             tenantId: input.tenant.id,

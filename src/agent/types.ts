@@ -19,6 +19,13 @@ export interface AgentInput {
   caller?: ToolCaller;
   /** Stable across re-runs of the job that runs this turn (tool-call keys, token usage). */
   turnKey?: string;
+  /**
+   * Told each piece of the reply's text as the model writes it (a live call speaks it at
+   * once); the finished reply is still returned. An agent that does not stream never calls it.
+   */
+  onText?(delta: string): void;
+  /** Aborts the turn (a caller interrupted): the agent stops and returns what it has, with no fallback. */
+  signal?: AbortSignal;
 }
 
 export interface TranscriptEntry {

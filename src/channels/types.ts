@@ -1,6 +1,7 @@
 import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
 import type { AppError } from '../core/errors.ts';
 import type { InboundEvent } from '../normalizer/types.ts';
+import type { WhatsAppQrLinks } from './whatsapp-qr/link.ts';
 
 /** A webhook request as an adapter sees it: the raw bytes, before anything trusted them. */
 export interface WebhookRequest {
@@ -48,6 +49,8 @@ export interface ProviderEnvironment {
   /** Postmark API base (`https://api.postmarkapp.com`). */
   postmarkApiUrl: string;
   fetch: typeof fetch;
+  /** The process's WhatsApp (QR) sessions: that channel sends over a live socket, not an HTTP API. */
+  whatsappQr?: WhatsAppQrLinks;
 }
 
 export interface OutboundMessage {

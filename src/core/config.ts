@@ -47,6 +47,11 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  // The realtime speech model of voice calls in media_stream mode (an operator setting, like the base URL).
+  OPENAI_REALTIME_URL: z
+    .url({ protocol: /^wss?$/, error: 'must be a ws(s) URL' })
+    .default('wss://api.openai.com/v1/realtime'),
+  OPENAI_REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
   INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   // Model tokens per tenant and UTC day; a tenant's settings may lower it (or set their own for their own model).
   AGENT_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
@@ -68,6 +73,17 @@ const environmentSchema = z.object({
   // smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS), ?security=none for a plain relay.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   SMTP_FROM: z.string().min(3).optional(),
+  // WhatsApp (QR): the session lease, the deaf-socket limit, the media cap, sends per number and
+  // minute, and WhatsApp's WebSocket endpoint (tests point it at loopback).
+  WHATSAPP_QR_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
+  WHATSAPP_QR_DEAF_MS: z.coerce.number().int().min(1_000).default(90_000),
+  WHATSAPP_QR_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(16 * 1024 * 1024),
+  WHATSAPP_QR_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
+  WHATSAPP_QR_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws(s) URL' }).optional(),
 });
 
 export interface Config {
@@ -102,6 +118,8 @@ export interface Config {
   analyticsRate: { perSecond: number; burst: number };
   /** The process-wide model for the agent; used when `apiKey` or `baseUrl` is set. */
   llm: { baseUrl: string | undefined; apiKey: string | undefined; model: string; timeoutMs: number };
+  /** The realtime speech model for voice calls in media_stream mode (OPENAI_REALTIME_URL, OPENAI_REALTIME_MODEL). */
+  realtime: { url: string; model: string };
   /** Webhook deliveries one process holds while they wait to be stored; more are answered 503. */
   ingestQueueLimit: number;
   /** Model tokens a tenant may spend per UTC day unless its agent settings say otherwise. */
@@ -112,6 +130,14 @@ export interface Config {
   metrics: { token: string | undefined; port: number | undefined };
   /** The operator's SMTP server as `smtp` connector values (SMTP_URL, SMTP_FROM), or undefined. */
   operatorSmtp: Record<string, string> | undefined;
+  /** WhatsApp (QR) sessions: see the WHATSAPP_QR_* variables. */
+  whatsappQr: {
+    leaseMs: number;
+    deafAfterMs: number;
+    maxMediaBytes: number;
+    sendsPerMinute: number;
+    websocketUrl: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -160,10 +186,18 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       model: values.OPENAI_MODEL,
       timeoutMs: values.OPENAI_TIMEOUT_MS,
     },
+    realtime: { url: values.OPENAI_REALTIME_URL, model: values.OPENAI_REALTIME_MODEL },
     ingestQueueLimit: values.INGEST_QUEUE_LIMIT,
     agentDailyTokens: values.AGENT_DAILY_TOKENS,
     egressAllow: values.SWITCHBOARD_EGRESS_ALLOW,
     metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
+    whatsappQr: {
+      leaseMs: values.WHATSAPP_QR_LEASE_MS,
+      deafAfterMs: values.WHATSAPP_QR_DEAF_MS,
+      maxMediaBytes: values.WHATSAPP_QR_MEDIA_MAX_BYTES,
+      sendsPerMinute: values.WHATSAPP_QR_SENDS_PER_MINUTE,
+      websocketUrl: values.WHATSAPP_QR_WEBSOCKET_URL,
+    },
     operatorSmtp: values.SMTP_URL ? operatorSmtp(values.SMTP_URL, values.SMTP_FROM) : undefined,
   };
 }

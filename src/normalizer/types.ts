@@ -20,10 +20,22 @@ export type MessagePart =
   | { type: 'location'; latitude: number; longitude: number; name?: string }
   | { type: 'contact'; name: string; phone?: string }
   | { type: 'interactive'; payload: string; title?: string }
+  /** The message a reply quotes (WhatsApp): its provider id and, when sent along, its text. */
+  | { type: 'quote'; providerMessageId: string; text?: string }
+  /** A reaction to an earlier message (WhatsApp). */
+  | { type: 'reaction'; emoji: string; providerMessageId: string }
   /** Where an email sits in its thread: its subject and its own Message-ID, which later mail references. */
   | { type: 'thread'; subject?: string; messageId?: string };
 
-export type MessageKind = 'text' | 'media' | 'location' | 'contact' | 'interactive' | 'unsupported';
+export type MessageKind =
+  | 'text'
+  | 'media'
+  | 'location'
+  | 'contact'
+  | 'interactive'
+  | 'reaction'
+  | 'unsupported'
+  | 'call';
 
 /** Who sent something, as the channel identifies them. */
 export interface Sender {

@@ -70,9 +70,13 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { whatsappQrRoutes } from './routes/whatsapp-qr.ts';
 import { workspaceAnalyticsRoutes } from './routes/workspace-analytics.ts';
 import { createSessionAuthenticator } from './session-auth.ts';
+import { callListRoutes } from './voice/call-list-routes.ts';
+import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
+import { gatewayWhatsAppQrSessions, type WhatsAppQrOverrides } from './whatsapp-qr/gateway-sessions.ts';
 import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
@@ -94,6 +98,8 @@ export interface AppDependencies {
   webRoot?: string;
   /** Told about the model tokens of every completion (metrics). */
   onTokenUsage?: TenantAgentOptions['onUsage'];
+  /** WhatsApp (QR) parts tests replace (the socket, above all); real Baileys otherwise. */
+  whatsappQr?: WhatsAppQrOverrides;
 }
 
 declare module 'fastify' {
@@ -247,6 +253,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       maxPending: config.ingestQueueLimit,
     }),
   );
+  const whatsappQr = gatewayWhatsAppQrSessions(
+    { config, db, keyRing, clock, events, configs, ingestor, onIngested: wakeWorker, logger: app.log },
+    dependencies.whatsappQr,
+  );
+  environment.whatsappQr = whatsappQr.links;
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
@@ -271,6 +282,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
         [RETENTION_JOB]: createRetentionHandler({ db, clock }),
+        ...whatsappQr.jobHandlers,
       },
     });
   }
@@ -312,6 +324,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(actionRoutes, { db, clock, events });
     await admin.register(usageRoutes, { db, clock });
+    await admin.register(callListRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
     await admin.register(staffUserRoutes, {
       db,
@@ -329,6 +342,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     });
     await admin.register(eventStreamRoutes, { events });
     await admin.register(conversationReadRoutes, { db, events });
+    await admin.register(whatsappQrRoutes, { sessions: whatsappQr });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,
       integrations,
@@ -347,8 +361,24 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     ingestor,
     onIngested: wakeWorker,
   });
+  await app.register(voiceRoutes, {
+    db,
+    clock,
+    ingestor,
+    agent,
+    tools: toolRegistry,
+    realtime: config.realtime,
+    defaultApiKey: config.llm.apiKey,
+    publicUrl: config.publicUrl,
+    tenantBySlug,
+    loadConfig,
+    callTokenTtlMs: 60_000,
+  });
 
+  whatsappQr.start();
   app.addHook('onClose', async () => {
+    // First: sockets stop and their leases go back, so another process can take over at once.
+    await whatsappQr.close();
     stopRetention?.();
     await worker?.stop(config.shutdownDrainMs);
     await ingestor.drain();

@@ -16,7 +16,9 @@ export type WorkspaceEvent =
   | { type: 'conversation.note'; tenantId: string; conversationId: string }
   /** A tool call waiting for approval was created (`pending`), decided, or ran (`done`, `failed`). */
   | { type: 'action.status'; tenantId: string; actionId: string; conversationId: string; status: string }
-  | { type: 'conversation.read'; tenantId: string; conversationId: string };
+  | { type: 'conversation.read'; tenantId: string; conversationId: string }
+  /** A channel's live link changed (WhatsApp QR logged out by the phone). */
+  | { type: 'channel.state'; tenantId: string; channel: string; state: string };
 
 export interface EventBus {
   /**

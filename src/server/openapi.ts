@@ -60,6 +60,21 @@ function withErrors(response: Record<string, unknown>, codes: ErrorCode[]): Reco
   return merged;
 }
 
+/** What a success answer is called when its schema does not say. */
+const successes: Record<string, string> = { 200: 'OK', 201: 'created', 202: 'accepted' };
+
+/** Names each undescribed success answer, which the document would otherwise call "Default Response". */
+function withSuccessNames(response: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(response).map(([status, schema]) => [
+      status,
+      schema instanceof z.ZodType && !schema.description && successes[status]
+        ? schema.describe(successes[status])
+        : schema,
+    ]),
+  );
+}
+
 /** What every route of a group shares: its tag, how callers authenticate, the errors any of them can meet. */
 interface Group {
   prefix: string;
@@ -117,7 +132,10 @@ function described(url: string, schema: FastifySchema & { security?: unknown }):
     tags: schema.tags ?? [group.tag],
     ...(group.security && !schema.security ? { security: group.security } : {}),
     ...(group.headers && !schema.headers ? { headers: group.headers } : {}),
-    response: withErrors((schema.response as Record<string, unknown> | undefined) ?? {}, codes),
+    response: withErrors(
+      withSuccessNames((schema.response as Record<string, unknown> | undefined) ?? {}),
+      codes,
+    ),
   };
 }
 

@@ -182,7 +182,8 @@ export function createRespondHandler(
   };
 }
 
-async function transcriptUpTo(
+/** The conversation up to `until`, oldest first, with message `messageId` last (the one being answered). */
+export async function transcriptUpTo(
   db: Db,
   conversationId: string,
   until: Date,

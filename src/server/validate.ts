@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 
 /** The error for input that failed its schema: each offending field and what is wrong with it. */
@@ -36,14 +36,17 @@ const partNames: Record<string, string> = {
  * parsed value (defaults, coercions, transforms) replaces the raw input. Headers are only
  * checked: a header schema names a few headers, and the others must stay on the request.
  */
-const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
-  ({ schema, httpPart }) =>
-  (input) => {
+const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart, method, url }) => {
+  // Fails at start, naming the route, rather than at its first request.
+  if (!(schema instanceof z.ZodType))
+    throw new Error(`${method} ${url}: the ${httpPart} schema must be a zod schema`);
+  return (input) => {
     const result = schema.safeParse(input ?? {});
     if (!result.success)
       return { error: validationError(result.error, partNames[httpPart ?? ''] ?? 'input') };
     return { value: httpPart === 'headers' ? input : result.data };
   };
+};
 
 /**
  * Success bodies are encoded through their zod schema, which also drops any field the schema

@@ -7,6 +7,7 @@ import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from '../fakes/t
 import { createTestStore, type TestStore } from '../support/database.ts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { registeredRoutes } from '../support/routes.ts';
+import { launchChromium } from '../web/browser.ts';
 
 interface Operation {
   parameters?: Array<{ in: string; name: string; schema?: unknown }>;
@@ -23,7 +24,9 @@ interface Document {
 }
 
 /** Routes that serve the document and its UI; they are not part of the API they describe. */
-const undocumented = (route: string) => /^GET \/(docs(\/.*)?|openapi\.json)$/.test(route);
+// The voice sockets are WebSocket upgrades, which OpenAPI cannot describe (@fastify/websocket hides them).
+const undocumented = (route: string) =>
+  /^GET \/(docs(\/.*)?|openapi\.json|voice\/(relay|stream)\/:tenantSlug)$/.test(route);
 
 const METHODS_WITH_BODY = ['POST', 'PUT', 'PATCH'];
 /** Writes that take no body: the path says it all. Any other write must describe its body. */
@@ -35,6 +38,8 @@ const bodiless = new Set([
   'POST /admin/conversations/:id/close',
   'POST /admin/conversations/:id/reopen',
   'POST /admin/connector-hub/:id/test',
+  'POST /admin/channels/whatsapp_qr/connect',
+  'POST /admin/channels/whatsapp_qr/logout',
   'POST /auth/logout',
 ]);
 /** Routes that only ever refuse: a channel that does not exist, metrics while they are off (as here). */
@@ -162,6 +167,23 @@ describe('the OpenAPI document', () => {
     const json = await gateway.request({ method: 'GET', url: '/docs/json' });
     expect(json.json()).toEqual(document);
   });
+
+  it('renders every group’s operations in a real browser at /docs', async () => {
+    await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = gateway.app.server.address() as { port: number };
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}/docs`);
+      const paths = page.locator('.opblock-summary-path');
+      await expect.poll(() => paths.count(), { timeout: 60_000, interval: 200 }).toBeGreaterThan(40);
+      const shown = await paths.allTextContents();
+      for (const path of ['/admin/tenants', '/analytics/batch', '/webhook/telegram/{tenantSlug}', '/healthz'])
+        expect(shown.map((text) => text.replace(/\u200b/g, ''))).toContain(path);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('is where `/` sends a visitor while the workspace is not built', async () => {
     const home = await gateway.request({ method: 'GET', url: '/' });

@@ -405,7 +405,87 @@ function workspaceRoutes(): TenantRoute[] {
         expect(response.body).not.toContain(conversationOfA);
       },
     },
+    ...whatsappQrRoutes(),
   ];
+}
+
+/** A's WhatsApp (QR) link is connected; B's is held by another process, so no socket is ever opened. */
+const A_WHATSAPP = '+15550001111';
+
+function whatsappQrRoutes(): TenantRoute[] {
+  const untouched = async ({ world, a }: Scene) =>
+    expect(await world.store.db.whatsappQrSession.findUnique({ where: { tenantId: a.id } })).toMatchObject({
+      state: 'connected',
+      phone: A_WHATSAPP,
+      owner: null,
+    });
+  const refused = (path: string, payload?: Record<string, unknown>): TenantRoute => ({
+    method: 'POST',
+    path: `/admin/channels/whatsapp_qr/${path}`,
+    url: () => `/admin/channels/whatsapp_qr/${path}`,
+    ...(payload ? { payload } : {}),
+    async check(scene, response) {
+      // B's session is B's, held elsewhere: refused for B, and A's is not reached.
+      expectError(response, 409, 'CONFLICT');
+      await untouched(scene);
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: '/admin/channels/whatsapp_qr',
+      url: () => '/admin/channels/whatsapp_qr',
+      async check(scene, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toMatchObject({ state: 'connecting', phone: null, heldHere: false });
+        expect(response.body).not.toContain(A_WHATSAPP);
+        await untouched(scene);
+      },
+    },
+    refused('connect'),
+    refused('pairing-code', { phone: '+15550002222' }),
+    refused('logout'),
+    {
+      method: 'GET',
+      path: '/admin/channels/whatsapp_qr/pairing',
+      url: () => '/admin/channels/whatsapp_qr/pairing',
+      send: (scene, headers) => firstServerSentEvent(scene, '/admin/channels/whatsapp_qr/pairing', headers),
+      async check(scene, response) {
+        expect(response.statusCode).toBe(200);
+        expect(response.body).toContain('"state":"connecting"');
+        expect(response.body).not.toContain('"state":"connected"');
+        expect(response.body).not.toContain(A_WHATSAPP);
+        await untouched(scene);
+      },
+    },
+  ];
+}
+
+/** The first event of a server-sent event stream on a listening gateway (or the error answer). */
+async function firstServerSentEvent(
+  scene: Scene,
+  path: string,
+  headers: Record<string, string>,
+): Promise<LightMyRequestResponse> {
+  const { app } = scene.world.gateway;
+  if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers, signal: controller.signal });
+  let body = '';
+  if (response.status === 200) {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    while (!body.includes('data:') || !body.endsWith('\n\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      body += decoder.decode(value, { stream: true });
+    }
+  } else {
+    body = await response.text();
+  }
+  controller.abort();
+  return { statusCode: response.status, body, json: () => JSON.parse(body) } as LightMyRequestResponse;
 }
 
 /**
@@ -484,6 +564,19 @@ function agentSafetyRoutes(): TenantRoute[] {
     },
     decide('approve'),
     decide('reject'),
+    {
+      method: 'GET',
+      path: '/admin/voice/calls',
+      url: () => '/admin/voice/calls',
+      async check({ conversationOfA }, response) {
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json()).toEqual({
+          calls: [],
+          latency: { turns: 0, p50Ms: null, p95Ms: null, maxMs: null },
+        });
+        expect(response.body).not.toContain(conversationOfA);
+      },
+    },
     {
       method: 'GET',
       path: '/admin/usage',
@@ -687,6 +780,18 @@ describe('tenant isolation', () => {
       );
     await usageOf(a, 1000, 234);
     await usageOf(b, 5, 2);
+    await world.store.db.whatsappQrSession.create({
+      data: { tenantId: a.id, state: 'connected', phone: A_WHATSAPP, connectedSince: new Date() },
+    });
+    await world.store.db.whatsappQrSession.create({
+      data: {
+        tenantId: b.id,
+        state: 'connecting',
+        owner: 'another-process',
+        fencingToken: 1,
+        leaseExpiresAt: BigInt(Date.now() + 3_600_000),
+      },
+    });
     scene = {
       world,
       a,

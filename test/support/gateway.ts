@@ -42,7 +42,7 @@ export interface TestGatewayOptions {
   /** The built web UI to serve at `/` (browser tests). */
   webRoot?: string;
   /** Logging and server timeouts, where a test needs other than silence and the defaults. */
-  server?: Pick<AppDependencies, 'logger' | 'serverTimeouts'>;
+  server?: Pick<AppDependencies, 'logger' | 'serverTimeouts' | 'clock' | 'whatsappQr'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
@@ -56,6 +56,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     MAX_DELIVERY_ATTEMPTS: '4',
     JOB_LEASE_MS: '2000',
     SWITCHBOARD_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
+    // A WhatsApp (QR) link started by a test without a stand-in socket reaches loopback, never WhatsApp.
+    WHATSAPP_QR_WEBSOCKET_URL: 'ws://127.0.0.1:9/',
     ...options.environment,
   });
   const keyRing = options.keyRing ?? parseKeyRing(generateKeySpecification());

@@ -6,14 +6,14 @@ import { smsDocsEnglish, smsDocsGerman } from './docs.ts';
  * Twilio SIDs are two letters and 32 hex digits. Checking the shape also keeps a pasted
  * value from changing the request path, because the account SID is part of every API URL.
  */
-const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
+export const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
 const MESSAGING_SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
 
 /** Twilio issues 32-character auth tokens; anything else is a copy-and-paste accident. */
-const AUTH_TOKEN_PATTERN = /^[A-Za-z0-9]{32}$/;
+export const AUTH_TOKEN_PATTERN = /^[A-Za-z0-9]{32}$/;
 
 /** E.164: a plus, then up to 15 digits without a leading zero. */
-const PHONE_NUMBER_PATTERN = /^\+[1-9]\d{6,14}$/;
+export const PHONE_NUMBER_PATTERN = /^\+[1-9]\d{6,14}$/;
 
 /** What the HELP keyword answers when the tenant wrote no help text of its own. */
 export const DEFAULT_HELP_TEXT =

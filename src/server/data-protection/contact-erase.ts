@@ -94,6 +94,18 @@ export async function eraseContact(
     }
     const edits = await transaction.messageEdit.count({ where: { messageId: { in: messageIds } } });
     const identities = await transaction.channelIdentity.count({ where: { tenantId, contactId } });
+    // WhatsApp (QR) learned which LID belongs to the contact's number: that pairing goes too.
+    const whatsappIds = (
+      await transaction.channelIdentity.findMany({
+        where: { tenantId, contactId, channel: 'whatsapp_qr' },
+        select: { externalId: true },
+      })
+    ).map((row) => row.externalId);
+    if (whatsappIds.length > 0) {
+      await transaction.whatsappQrLidMapping.deleteMany({
+        where: { tenantId, OR: [{ phone: { in: whatsappIds } }, { lid: { in: whatsappIds } }] },
+      });
+    }
     // The cascade takes identities, conversations, messages, edits and outbox rows.
     await transaction.contact.delete({ where: { id: contactId } });
     const result: ErasureCounts = {

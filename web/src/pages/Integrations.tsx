@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from '../api.ts';
+import { WhatsappQrPanel } from '../components/WhatsappQrPanel.tsx';
 import { useI18n } from '../i18n.ts';
 
 interface Field {
@@ -192,7 +193,7 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
             </p>
           )}
         </form>
-        {entry.id === 'whatsapp' && <p className="muted">{t.whatsappQr}</p>}
+        {entry.id === 'whatsapp' && <WhatsappQrPanel />}
       </div>
       <aside className="card" aria-labelledby="docs-heading">
         <h2 id="docs-heading">{t.setupDocs}</h2>

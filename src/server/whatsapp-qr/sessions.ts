@@ -1,0 +1,421 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyBaseLogger } from 'fastify';
+import QRCode from 'qrcode';
+import { humanPauseMs, TENANT_FIELD, whatsappQrConnector } from '../../channels/whatsapp-qr/config.ts';
+import type { WhatsAppQrLinks } from '../../channels/whatsapp-qr/link.ts';
+import type { BackoffOptions } from '../../channels/whatsapp-qr/reconnect.ts';
+import { DEFAULT_PACING, type SendPacing } from '../../channels/whatsapp-qr/send-pacer.ts';
+import {
+  createSession,
+  type SessionState,
+  type SessionStateChange,
+  type WhatsAppQrSession,
+} from '../../channels/whatsapp-qr/session.ts';
+import type { MediaDownloader, SocketFactory, WhatsAppSocket } from '../../channels/whatsapp-qr/socket.ts';
+import { writeAudit } from '../../connectors/audit.ts';
+import type { ConnectorConfigs } from '../../connectors/configs.ts';
+import type { KeyRing } from '../../connectors/key-ring.ts';
+import type { Clock } from '../../core/clock.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Ingestor } from '../../normalizer/ingestor.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import type { Db } from '../../store/index.ts';
+import type { EventBus } from '../events.ts';
+import { createAuthStorage } from './auth-storage.ts';
+import { storeStatuses, storeUpsert } from './inbound.ts';
+import { type LidMappings, loadLidMappings } from './lid-mappings.ts';
+import type { MediaStore } from './media-store.ts';
+import { createResumeAgentHandler, RESUME_AGENT_JOB, recordPhoneReply } from './phone-replies.ts';
+import { createSessionLeases, type HeldLease } from './session-leases.ts';
+
+/** What the pairing stream tells the browser. */
+export type PairingEvent =
+  | { type: 'state'; state: SessionState; reason: string }
+  | { type: 'qr'; qr: string; dataUrl: string };
+
+export interface SessionStatus {
+  state: SessionState | 'disconnected';
+  phone: string | null;
+  connectedSince: string | null;
+  lastEventAt: string | null;
+  /** Whether this process holds the session (another may, in scale-out). */
+  heldHere: boolean;
+}
+
+export interface WhatsAppQrSessionsOptions {
+  db: Db;
+  keyRing: KeyRing;
+  clock: Clock;
+  events: EventBus;
+  configs: ConnectorConfigs;
+  ingestor: Ingestor;
+  onIngested(): void;
+  createSocket: SocketFactory;
+  /** Media download for a session's socket (Baileys' own by default). */
+  downloader(socket: () => WhatsAppSocket | undefined): MediaDownloader;
+  mediaStore: MediaStore;
+  maxMediaBytes: number;
+  leaseMs: number;
+  deafAfterMs: number;
+  pacing?: SendPacing;
+  backoff?: BackoffOptions;
+  logger: FastifyBaseLogger;
+}
+
+interface Held {
+  session: WhatsAppQrSession;
+  lease: HeldLease;
+  mappings: LidMappings;
+  lastQr?: PairingEvent;
+}
+
+/** How often `lastEventAt` is written at most, per session: each message must not cost a write. */
+const EVENT_TIME_WRITE_MS = 30_000;
+
+/**
+ * The WhatsApp (QR) sessions of this process. Each linked number is held by one process
+ * through a lease (heartbeat every third of its length); a process that loses it stops its
+ * socket, and every send first confirms the lease's fencing token. Sessions that were linked
+ * are taken up again by whichever process gets the lease, after a restart or when their
+ * holder died. State changes are audited, stored for the catalog and streamed to pairing
+ * clients; a logout by the phone marks the connector `error` and tells staff live.
+ */
+export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
+  const { db, keyRing, clock, events, configs, logger } = options;
+  const owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  const leases = createSessionLeases({ db, owner, leaseMs: options.leaseMs, now: () => clock.now() });
+  const held = new Map<string, Held>();
+  const starting = new Map<string, Promise<Held>>();
+  const listeners = new Map<string, Set<(event: PairingEvent) => void>>();
+  const lastEventWrite = new Map<string, number>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let closed = false;
+  let auditChain: Promise<unknown> = Promise.resolve();
+
+  function emit(tenantId: string, event: PairingEvent): void {
+    for (const listener of listeners.get(tenantId) ?? []) listener(event);
+  }
+
+  function onState(tenantId: string, lease: HeldLease, change: SessionStateChange): void {
+    emit(tenantId, { type: 'state', state: change.state, reason: change.reason });
+    auditChain = auditChain
+      .then(() => persistState(tenantId, lease, change))
+      .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr state not recorded'));
+  }
+
+  /** Audits a state change and records it for the catalog, if this process still holds the lease. */
+  async function persistState(tenantId: string, lease: HeldLease, change: SessionStateChange): Promise<void> {
+    const now = new Date(clock.now());
+    const fenced = { tenantId, owner, fencingToken: lease.fencingToken };
+    await db.whatsappQrSession.updateMany({
+      where: fenced,
+      data: {
+        state: change.state,
+        lastEventAt: now,
+        ...(change.state === 'connected' ? { connectedSince: now, phone: change.phone ?? null } : {}),
+        ...(change.state === 'logged_out' ? { phone: null, connectedSince: null } : {}),
+      },
+    });
+    await writeAudit(db, {
+      tenantId,
+      actor: 'whatsapp_qr',
+      action: 'whatsapp_qr.state_changed',
+      target: 'whatsapp_qr',
+      details: {
+        state: change.state,
+        reason: change.reason,
+        ...(change.statusCode !== undefined ? { statusCode: change.statusCode } : {}),
+        ...(change.delayMs !== undefined ? { delayMs: change.delayMs } : {}),
+      },
+    });
+    if (change.state === 'connected') {
+      await configs.setStatus(
+        tenantId,
+        whatsappQrConnector.id,
+        'connected',
+        `linked to ${change.phone ?? 'WhatsApp'}`,
+      );
+    }
+    if (change.state === 'logged_out') {
+      held.delete(tenantId);
+      await leases.release(lease);
+      await configs.setStatus(
+        tenantId,
+        whatsappQrConnector.id,
+        'error',
+        'logged out: link again with a new QR code',
+      );
+      // Staff see it live in the workspace; the audit entry above is the lasting record.
+      await events.publish(db, {
+        type: 'channel.state',
+        tenantId,
+        channel: whatsappQrConnector.id,
+        state: 'logged_out',
+      });
+    }
+  }
+
+  function touch(tenantId: string): void {
+    const now = clock.now();
+    if (now - (lastEventWrite.get(tenantId) ?? 0) < EVENT_TIME_WRITE_MS) return;
+    lastEventWrite.set(tenantId, now);
+    void db.whatsappQrSession
+      .updateMany({ where: { tenantId, owner }, data: { lastEventAt: new Date(now) } })
+      .catch(() => {});
+  }
+
+  async function startHeld(tenantId: string, lease: HeldLease): Promise<Held> {
+    const mappings = await loadLidMappings(db, tenantId);
+    let entry: Held | undefined;
+    const session = createSession({
+      storage: createAuthStorage({ db, keyRing, tenantId }),
+      createSocket: options.createSocket,
+      deafAfterMs: options.deafAfterMs,
+      pacing: options.pacing ?? DEFAULT_PACING,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      handlers: {
+        onState: (change) => onState(tenantId, lease, change),
+        onQr: (qr) => {
+          void QRCode.toDataURL(qr).then((dataUrl) => {
+            const event: PairingEvent = { type: 'qr', qr, dataUrl };
+            if (entry) entry.lastQr = event;
+            emit(tenantId, event);
+          });
+        },
+        onMessages: async (upsert) => {
+          touch(tenantId);
+          await storeUpsert(
+            {
+              tenantId,
+              session,
+              mappings,
+              ingestor: options.ingestor,
+              onIngested: options.onIngested,
+              download: options.downloader(() => session.socket()),
+              mediaStore: options.mediaStore,
+              maxMediaBytes: options.maxMediaBytes,
+              onPhoneReply: async (reply) => {
+                const config = await configs.load(tenantId, whatsappQrConnector);
+                await recordPhoneReply(
+                  { db, clock, events },
+                  { ...reply, pauseMs: humanPauseMs(config?.values) },
+                );
+              },
+            },
+            upsert,
+          );
+        },
+        onMessageUpdates: (updates) => storeStatuses({ tenantId, ingestor: options.ingestor }, updates),
+        onLidMapping: async (mapping) => {
+          const lid = mapping.lid.includes('@') ? mapping.lid : `${mapping.lid}@lid`;
+          const phone = `+${mapping.pn.split('@')[0]!.split(':')[0]}`;
+          await mappings.learn(lid, phone);
+        },
+        onError: (error, where) =>
+          logger.error({ err: error, tenantId, where }, 'whatsapp_qr event handling failed'),
+      },
+    });
+    entry = { session, lease, mappings };
+    held.set(tenantId, entry);
+    await session.start();
+    return entry;
+  }
+
+  /** Takes the tenant's session here if its lease is free; resolves to it, or undefined. */
+  async function takeUp(tenantId: string): Promise<Held | undefined> {
+    const existing = held.get(tenantId);
+    if (existing) return existing;
+    const pending = starting.get(tenantId);
+    if (pending) return pending;
+    const lease = await leases.acquire(tenantId);
+    if (!lease) return undefined;
+    const started = startHeld(tenantId, lease).finally(() => starting.delete(tenantId));
+    starting.set(tenantId, started);
+    return started;
+  }
+
+  /** Renews held leases (stopping sessions whose lease was lost) and takes up orphaned linked sessions. */
+  async function beat(): Promise<void> {
+    for (const [tenantId, entry] of held) {
+      if (await leases.renew(entry.lease).catch(() => true)) continue;
+      held.delete(tenantId);
+      entry.session.stop();
+      logger.warn({ tenantId }, 'whatsapp_qr lease lost: session stopped here');
+    }
+    const orphans = await db.whatsappQrSession.findMany({
+      where: {
+        phone: { not: null },
+        state: { not: 'logged_out' },
+        OR: [{ owner: null }, { leaseExpiresAt: { lt: BigInt(clock.now()) } }],
+      },
+      select: { tenantId: true },
+      take: 50,
+    });
+    for (const { tenantId } of orphans) {
+      if (closed) return;
+      await takeUp(tenantId).catch((error) =>
+        logger.error({ err: error, tenantId }, 'whatsapp_qr take-up failed'),
+      );
+    }
+  }
+
+  function scheduleBeat(): void {
+    if (closed) return;
+    heartbeat = setTimeout(
+      () => {
+        void beat()
+          .catch((error) => logger.error({ err: error }, 'whatsapp_qr heartbeat failed'))
+          .finally(scheduleBeat);
+      },
+      Math.max(50, Math.floor(options.leaseMs / 3)),
+    );
+    heartbeat.unref?.();
+  }
+
+  function heldOrFail(tenantId: string): Held {
+    const entry = held.get(tenantId);
+    if (!entry) {
+      throw new AppError(
+        'CONFLICT',
+        'WhatsApp (QR) is not running in this gateway process; connect it first',
+      );
+    }
+    return entry;
+  }
+
+  const links: WhatsAppQrLinks = {
+    async send(tenantId, message) {
+      const entry = held.get(tenantId);
+      if (entry?.session.state !== 'connected') {
+        return {
+          outcome: 'failed',
+          error: new AppError(
+            'PROVIDER_UNAVAILABLE',
+            'WhatsApp (QR) is not connected in this gateway process',
+          ),
+        };
+      }
+      try {
+        const id = await entry.session.send(message.chatId, { text: message.text }, () =>
+          leases.confirm(entry.lease),
+        );
+        return { outcome: 'sent', providerMessageId: id };
+      } catch (error) {
+        if (error instanceof AppError) return { outcome: 'failed', error };
+        // The socket may have taken the message before failing: not retried blindly.
+        return {
+          outcome: 'failed',
+          error: new AppError('NETWORK_ERROR', 'WhatsApp (QR) failed while sending', { cause: error }),
+        };
+      }
+    },
+    async acknowledge(tenantId, inbound) {
+      await held
+        .get(tenantId)
+        ?.session.acknowledge({ remoteJid: inbound.chatId, id: inbound.providerMessageId, fromMe: false });
+    },
+    async check(tenantId) {
+      const status = await sessions.status(tenantId);
+      return status.state === 'connected'
+        ? { ok: true, detail: `linked to ${status.phone ?? 'WhatsApp'} since ${status.connectedSince}` }
+        : { ok: false, detail: `not connected (${status.state})` };
+    },
+  };
+
+  const sessions = {
+    owner,
+    links,
+    leases,
+
+    /** Starts the heartbeat that keeps leases and takes up linked sessions without a holder. */
+    start(): void {
+      scheduleBeat();
+    },
+
+    /**
+     * Starts linking (or resumes a stored link) in this process and claims the session.
+     * Throws CONFLICT when another process holds it.
+     */
+    async connect(tenantId: string, actor: string): Promise<SessionStatus> {
+      const config = await configs.load(tenantId, whatsappQrConnector);
+      if (config?.values[TENANT_FIELD] !== tenantId) {
+        await configs.save(
+          tenantId,
+          whatsappQrConnector,
+          { ...(config?.values ?? {}), [TENANT_FIELD]: tenantId },
+          config?.status ?? 'configured',
+          config?.statusDetail ?? null,
+        );
+      }
+      let entry = held.get(tenantId);
+      if (entry && (entry.session.state === 'logged_out' || entry.session.state === 'stopped')) {
+        held.delete(tenantId);
+        entry = undefined;
+      }
+      entry ??= await takeUp(tenantId);
+      if (!entry) throw new AppError('CONFLICT', 'another gateway process holds this WhatsApp session');
+      await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.connect', target: 'whatsapp_qr' });
+      return sessions.status(tenantId);
+    },
+
+    async pairingCode(tenantId: string, phone: string): Promise<string> {
+      const entry = heldOrFail(tenantId);
+      try {
+        return await entry.session.requestPairingCode(phone);
+      } catch (error) {
+        throw new AppError('CONFLICT', `no pairing code: ${(error as Error).message}`);
+      }
+    },
+
+    async logout(tenantId: string, actor: string): Promise<void> {
+      const entry = heldOrFail(tenantId);
+      await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.logout', target: 'whatsapp_qr' });
+      await entry.session.logout();
+    },
+
+    async status(tenantId: string): Promise<SessionStatus> {
+      const row = await db.whatsappQrSession.findUnique({ where: { tenantId } });
+      return {
+        state: (held.get(tenantId)?.session.state ?? row?.state ?? 'disconnected') as SessionStatus['state'],
+        phone: row?.phone ?? null,
+        connectedSince: row?.connectedSince?.toISOString() ?? null,
+        lastEventAt: row?.lastEventAt?.toISOString() ?? null,
+        heldHere: held.has(tenantId),
+      };
+    },
+
+    /** Calls `listener` with each state change and QR of the tenant's session; the current QR first. */
+    subscribe(tenantId: string, listener: (event: PairingEvent) => void): () => void {
+      const set = listeners.get(tenantId) ?? new Set();
+      listeners.set(tenantId, set);
+      set.add(listener);
+      const entry = held.get(tenantId);
+      if (entry?.session.state === 'pairing' && entry.lastQr) listener(entry.lastQr);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(tenantId);
+      };
+    },
+
+    jobHandlers: { [RESUME_AGENT_JOB]: createResumeAgentHandler({ db, events }) } satisfies Record<
+      string,
+      JobHandler
+    >,
+
+    /** Stops every session here and hands their leases back, so another process can take over at once. */
+    async close(): Promise<void> {
+      closed = true;
+      clearTimeout(heartbeat);
+      for (const entry of held.values()) {
+        entry.session.stop();
+        await leases.release(entry.lease).catch(() => {});
+      }
+      held.clear();
+      await auditChain;
+    },
+  };
+  return sessions;
+}
+
+export type WhatsAppQrSessions = ReturnType<typeof createWhatsAppQrSessions>;
