@@ -335,6 +335,19 @@ function workspaceRoutes(): TenantRoute[] {
     refusedOnA('notes', { text: 'note from B' }),
     refusedOnA('messages', { text: 'reply from B' }),
     {
+      method: 'POST',
+      path: '/admin/conversations/:id/read',
+      url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/read`,
+      payload: { messageId: 'any' },
+      async check({ world, conversationOfA }, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        const conversation = await world.store.db.conversation.findUniqueOrThrow({
+          where: { id: conversationOfA },
+        });
+        expect(conversation.staffReadAt).toBeNull();
+      },
+    },
+    {
       method: 'GET',
       path: '/admin/users',
       url: () => '/admin/users',
