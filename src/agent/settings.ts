@@ -58,6 +58,18 @@ export const agentSettingsSchema = z.strictObject({
    * AGENT_DAILY_TOKENS. When spent, the offline agent answers and staff are told once.
    */
   dailyTokenLimit: z.int().min(0).max(100_000_000).nullable().default(null),
+  /**
+   * Which connector the agent's mail, calendar and file tools use when the tenant connected
+   * several (IMAP and Gmail both offer `read_emails`); without a choice, IMAP and CalDAV
+   * come first, then Google, then Microsoft.
+   */
+  toolProviders: z
+    .strictObject({
+      mail: z.enum(['imap', 'google', 'microsoft']).optional(),
+      calendar: z.enum(['caldav', 'google', 'microsoft']).optional(),
+      files: z.enum(['google', 'microsoft']).optional(),
+    })
+    .default({}),
 });
 
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;

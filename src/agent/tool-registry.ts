@@ -6,7 +6,13 @@ import type { Clock } from '../core/clock.ts';
 import { NETWORK_ERROR_CODES } from '../core/connection-failure.ts';
 import type { ConnectorValues } from '../core/connector.ts';
 import type { Egress } from '../core/egress.ts';
-import { type Tool, type ToolCaller, ToolError, type ToolErrorType } from '../integrations/types.ts';
+import {
+  type Tool,
+  type ToolCaller,
+  ToolError,
+  type ToolErrorType,
+  type ToolResult,
+} from '../integrations/types.ts';
 import type { Db } from '../store/index.ts';
 import { createPendingAction } from './pending-actions.ts';
 import { beginCall, finishCall, type StoredOutcome } from './tool-calls.ts';
@@ -79,6 +85,12 @@ export interface ToolRegistryOptions {
   tools: Tool[];
   /** The tenant's decrypted configuration of a connector, or undefined when none is stored. */
   loadConfig(tenantId: string, connectorId: string): Promise<ConnectorValues | undefined>;
+  /**
+   * Which connector serves what a tool reads (`mail`, `calendar`, `files`) when the tenant
+   * configured several with a tool of the same name (IMAP and Gmail both have `read_emails`).
+   * Without a choice the first registered tool wins.
+   */
+  loadProviders?(tenantId: string): Promise<Partial<Record<string, string>>>;
   /** Longest time one call may take. */
   timeoutMs?: number;
   /** Longest tool result handed on; longer ones are cut, so one inbox cannot fill the context. */
@@ -168,7 +180,26 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
   const { db, tracker, tools: list, loadConfig } = options;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxResultChars = options.maxResultChars ?? 4_000;
-  const tools = new Map(list.map((tool) => [tool.name, tool]));
+  // Several connectors may offer a tool of one name; `tools` shows the first registered.
+  const byName = new Map<string, Tool[]>();
+  for (const tool of list) byName.set(tool.name, [...(byName.get(tool.name) ?? []), tool]);
+  const tools = new Map([...byName].map(([name, candidates]) => [name, candidates[0]!]));
+
+  /**
+   * Whether an earlier call of this tool in the conversation succeeded: then this fetch is a
+   * refresh of data the conversation already had (`is_refresh`), not its initial load.
+   */
+  async function fetchedBefore(scope: TurnScope, tool: Tool): Promise<boolean> {
+    const earlier = await db.message.count({
+      where: {
+        tenantId: scope.tenantId,
+        conversationId: scope.conversationId,
+        kind: 'tool_call',
+        text: { startsWith: `${tool.name}: success` },
+      },
+    });
+    return earlier > 0;
+  }
 
   /**
    * Stores the call in the transcript with its analytics events and, for a keyed call, its
@@ -179,6 +210,7 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
     tool: Tool | undefined,
     call: FailedOrNot,
     keyed?: { callKey: string; outcome: StoredOutcome },
+    recovered?: ToolResult['recovered'],
   ): Promise<void> {
     const events: TrackedEvent[] = [];
     // Only integrations' tools are integration usage; the agent's own (request_human) are
@@ -203,6 +235,21 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
           items_processed: call.itemsProcessed,
         },
       });
+      const failure = (errorType: ToolErrorType, httpStatus: number | null, autoRecovered: boolean) =>
+        events.push({
+          tenantId,
+          event: 'integration_error',
+          properties: {
+            provider,
+            service,
+            error_type: errorType,
+            http_status: httpStatus,
+            operation: tool.actionType,
+            auto_recovered: autoRecovered,
+          },
+        });
+      // A failure the tool recovered from by itself (a refreshed token) is still an error event.
+      if (recovered) failure(recovered.errorType, recovered.httpStatus, true);
       if (call.success && tool.dataType) {
         events.push({
           tenantId,
@@ -213,24 +260,11 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
             data_type: tool.dataType as EventProperties<'integration_data_fetched'>['data_type'],
             item_count: call.itemsProcessed,
             fetch_duration_ms: call.durationMs,
-            is_refresh: false,
+            is_refresh: await fetchedBefore(scope, tool),
           },
         });
       }
-      if (!call.success) {
-        events.push({
-          tenantId,
-          event: 'integration_error',
-          properties: {
-            provider,
-            service,
-            error_type: call.errorType as ToolErrorType,
-            http_status: call.httpStatus ?? null,
-            operation: tool.actionType,
-            auto_recovered: false,
-          },
-        });
-      }
+      if (!call.success) failure(call.errorType as ToolErrorType, call.httpStatus ?? null, false);
     }
     const result = call.pendingApproval
       ? 'waiting for approval'
@@ -266,17 +300,23 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
       const maxToolCalls = limits.maxToolCalls ?? Number.POSITIVE_INFINITY;
       const configs = new Map<string, ConnectorValues>();
       const available: Tool[] = [];
+      const providers = (await options.loadProviders?.(scope.tenantId)) ?? {};
       for (const name of enabled) {
-        const tool = tools.get(name);
-        if (!tool) continue;
-        // A customer never sees a staff tool, whatever the tenant enabled.
-        if (caller.kind === 'customer' && tool.audience !== 'customer') continue;
-        if (tool.connectorId) {
-          const config = await loadConfig(scope.tenantId, tool.connectorId);
-          if (!config) continue;
-          configs.set(tool.connectorId, config);
+        const usable: Tool[] = [];
+        for (const tool of byName.get(name) ?? []) {
+          // A customer never sees a staff tool, whatever the tenant enabled.
+          if (caller.kind === 'customer' && tool.audience !== 'customer') continue;
+          if (tool.connectorId) {
+            const config =
+              configs.get(tool.connectorId) ?? (await loadConfig(scope.tenantId, tool.connectorId));
+            if (!config) continue;
+            configs.set(tool.connectorId, config);
+          }
+          usable.push(tool);
         }
-        available.push(tool);
+        const chosen =
+          usable.find((tool) => tool.reads.some((kind) => providers[kind] === tool.connectorId)) ?? usable[0];
+        if (chosen) available.push(chosen);
       }
       const calls: ToolCallRecord[] = [];
       // Without a stable key from the job the turn's calls are keyed to this turn alone.
@@ -287,10 +327,11 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
         call: FailedOrNot,
         content: string,
         callKey?: string,
+        recovered?: ToolResult['recovered'],
       ): Promise<ToolOutcome> {
         const { httpStatus: _status, ...kept } = call;
         const outcome = { ok: call.success, content, record: kept };
-        await record(scope, tool, call, callKey ? { callKey, outcome } : undefined);
+        await record(scope, tool, call, callKey ? { callKey, outcome } : undefined, recovered);
         calls.push(kept);
         return outcome;
       }
@@ -342,6 +383,7 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
             { tool: tool.name, success: true, itemsProcessed: result.itemsProcessed, durationMs: elapsed() },
             content,
             keyed,
+            result.recovered,
           );
         } catch (error) {
           const errorType = classifyToolFailure(error, error instanceof CallTimedOut);

@@ -19,6 +19,23 @@ const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 export interface ReceivedEvent {
   event: CatalogEvent;
   occurredAt: Date | undefined;
+  /** Metadata keys the client sent that the privacy rules keep out of storage (counted, not stored). */
+  droppedKeys?: number;
+}
+
+/**
+ * A client's app name as the catalog stores it: lower-case, runs of other characters as one
+ * `-` (`Momentum` → `momentum`, `My App` → `my-app`). The seed's client sends what its
+ * operator configured; refusing a capital letter would silently lose its events.
+ */
+export function normalizeAppName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
 }
 
 /**
@@ -40,7 +57,7 @@ export function collectorSchemas(clock: Clock) {
 
   const view = z
     .strictObject({
-      app: appName,
+      app: z.string().max(200).transform(normalizeAppName).pipe(appName),
       contentId: contentReference,
       contentType,
       deviceType: deviceType.default('other'),
@@ -71,27 +88,38 @@ export function collectorSchemas(clock: Clock) {
       metricType,
       targetId: contentReference,
       targetType,
-      // The client's metadata is an open map; only its business event type is a known property.
-      metadata: z.strictObject({ businessEventType: businessEventType.optional() }).optional(),
+      // The client's metadata is an open map (amounts, currencies, ids). Only its business
+      // event type is a known property; every other key is dropped before storage, because
+      // free-form values are where content and personal data would slip in, and counted.
+      metadata: z.record(z.string(), z.unknown()).optional(),
       userId: discarded,
       timestamp,
     })
-    .transform(
-      (body): ReceivedEvent => ({
+    .transform((body, context): ReceivedEvent => {
+      const { businessEventType: given, ...others } = body.metadata ?? {};
+      const known = given === undefined ? undefined : businessEventType.safeParse(given);
+      if (known && !known.success) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be one of ${businessEventType.options.join(', ')}`,
+          path: ['metadata', 'businessEventType'],
+        });
+        return z.NEVER;
+      }
+      return {
         event: {
           event: 'engagement_recorded',
           properties: {
             metric_type: body.metricType,
             target_id: body.targetId,
             target_type: body.targetType,
-            ...(body.metadata?.businessEventType
-              ? { business_event_type: body.metadata.businessEventType }
-              : {}),
+            ...(known?.success ? { business_event_type: known.data } : {}),
           },
         },
         occurredAt: body.timestamp,
-      }),
-    );
+        droppedKeys: Object.keys(others).length,
+      };
+    });
 
   const track = z
     .strictObject({

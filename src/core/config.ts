@@ -30,6 +30,22 @@ const environmentSchema = z.object({
   POSTMARK_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://api.postmarkapp.com'),
+  // OAuth providers (issue #13): hosts only; the providers' own paths are appended below them.
+  GOOGLE_ACCOUNTS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://accounts.google.com'),
+  GOOGLE_OAUTH2_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://oauth2.googleapis.com'),
+  GOOGLE_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://www.googleapis.com'),
+  MICROSOFT_LOGIN_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://login.microsoftonline.com'),
+  MICROSOFT_GRAPH_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://graph.microsoft.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   JOB_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
@@ -101,6 +117,14 @@ export interface Config {
   metaGraphApiVersion: string;
   twilioApiBaseUrl: string;
   postmarkApiUrl: string;
+  /** Google and Microsoft hosts for OAuth and their APIs (tests, proxies, sovereign clouds). */
+  oauthHosts: {
+    googleAccounts: string;
+    googleOauth2: string;
+    googleApi: string;
+    microsoftLogin: string;
+    microsoftGraph: string;
+  };
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   /** Jobs one process runs at once; 0 runs no worker (a web-only process). */
   workerConcurrency: number;
@@ -169,6 +193,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     metaGraphApiVersion: values.META_GRAPH_API_VERSION,
     twilioApiBaseUrl: values.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
     postmarkApiUrl: values.POSTMARK_API_URL.replace(/\/+$/, ''),
+    oauthHosts: {
+      googleAccounts: values.GOOGLE_ACCOUNTS_URL.replace(/\/+$/, ''),
+      googleOauth2: values.GOOGLE_OAUTH2_URL.replace(/\/+$/, ''),
+      googleApi: values.GOOGLE_API_URL.replace(/\/+$/, ''),
+      microsoftLogin: values.MICROSOFT_LOGIN_URL.replace(/\/+$/, ''),
+      microsoftGraph: values.MICROSOFT_GRAPH_URL.replace(/\/+$/, ''),
+    },
     logLevel: values.LOG_LEVEL,
     workerConcurrency: values.WORKER_CONCURRENCY,
     jobLeaseMs: values.JOB_LEASE_MS,

@@ -71,6 +71,11 @@ export interface ToolResult {
   /** What the model reads; the registry trims it to a budget. */
   content: string;
   itemsProcessed: number;
+  /**
+   * Set when the call failed first and recovered by itself (an OAuth tool's 401 saved by a
+   * refreshed token): recorded as an `integration_error` with `auto_recovered: true`.
+   */
+  recovered?: { errorType: ToolErrorType; httpStatus: number | null };
 }
 
 /**

@@ -10,7 +10,9 @@ export type StaffNotice =
       /** The reason recorded on the messages: catalogue code and provider answer, no content. */
       reason: string;
     }
-  | { kind: 'needs_human'; conversationId: string; channel: string; reason?: string };
+  | { kind: 'needs_human'; conversationId: string; channel: string; reason?: string }
+  /** A Google or Microsoft grant stopped working (seen in this conversation's tool call). */
+  | { kind: 'integration_reconnect_needed'; conversationId: string; provider: string };
 
 /** What a notice may say about the conversation besides its id. */
 export interface NoticeContext {
@@ -25,6 +27,13 @@ export interface NoticeContext {
  */
 export function composeNotice(notice: StaffNotice, context: NoticeContext, to: string[]): SmtpMail {
   const customer = context.contactName ?? 'a customer';
+  if (notice.kind === 'integration_reconnect_needed') {
+    return {
+      to,
+      subject: `[${context.tenantName}] Reconnect ${notice.provider}: its access was revoked or expired`,
+      text: `The ${notice.provider} connection stopped working: the provider refused to renew its access. The agent cannot use its ${notice.provider} tools until someone connects it again.\n\nConversation where it was noticed: ${notice.conversationId}\n\nOpen Integrations in Switchboard and choose Connect.\n`,
+    };
+  }
   const where = `Channel: ${notice.channel}\nConversation: ${notice.conversationId}`;
   if (notice.kind === 'reply_dead_lettered') {
     return {

@@ -71,6 +71,15 @@ export function createStaffNotifier(options: StaffNotifierOptions) {
       return enqueue(tx, tenantId, { kind: 'needs_human', ...notice });
     },
 
+    /** Tells staff a Google or Microsoft grant must be connected again, in the caller's transaction. */
+    integrationNeedsReconnect(
+      tx: DbTransaction,
+      request: { tenantId: string; conversationId: string; provider: string },
+    ): Promise<void> {
+      const { tenantId, ...notice } = request;
+      return enqueue(tx, tenantId, { kind: 'integration_reconnect_needed', ...notice });
+    },
+
     jobHandlers: { [NOTIFY_STAFF_JOB]: send } satisfies Record<string, JobHandler>,
   };
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { llmIntegration } from '../agent/llm-connector.ts';
 import { createOfflineAgent } from '../agent/offline-agent.ts';
+import { loadAgentSettings } from '../agent/settings.ts';
 import { createTenantAgent, type TenantAgentOptions } from '../agent/tenant-agent.ts';
 import { createToolRegistry } from '../agent/tool-registry.ts';
 import { createRequestHumanTool } from '../agent/tools/request-human.ts';
@@ -20,6 +21,7 @@ import { createEgress } from '../core/egress.ts';
 import { createDeliverHandler, type DispatcherDependencies } from '../dispatcher/deliver.ts';
 import { DELIVER_JOB } from '../dispatcher/outbox.ts';
 import { createPacer } from '../dispatcher/pacing.ts';
+import { createOAuth } from '../integrations/oauth/oauth.ts';
 import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
@@ -63,6 +65,7 @@ import { conversationReadRoutes } from './routes/conversation-read.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
+import { oauthAdminRoutes, oauthCallbackRoutes } from './routes/oauth.ts';
 import { retentionRoutes } from './routes/retention.ts';
 import { staffAuthRoutes } from './routes/staff-auth.ts';
 import { staffUserRoutes } from './routes/staff-users.ts';
@@ -190,6 +193,19 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     (await configs.load(tenantId, smtpConnector.definition))?.values;
   const notifier = createStaffNotifier({ db, clock, loadSmtpConfig, egress });
   registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
+  const oauth = createOAuth({
+    db,
+    keyRing,
+    clock,
+    hosts: config.oauthHosts,
+    publicUrl: config.publicUrl,
+    tracker: analytics.tracker,
+    fetch: egress.fetch,
+    loadConfig: (tenantId, provider) => loadConfig(tenantId, provider),
+    onReconnectNeeded: (tx, who) => notifier.integrationNeedsReconnect(tx, who),
+  });
+  for (const integration of Object.values(oauth.integrations))
+    registry.set(integration.id, fromIntegration(integration, egress));
   const toolRegistry = createToolRegistry({
     db,
     egress,
@@ -198,10 +214,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     tools: [
       createRequestHumanTool({ db, notifyStaff: live.needsHuman(notifier.conversationNeedsHuman) }),
       ...Object.values(integrations).flatMap((integration) => integration.tools),
+      ...Object.values(oauth.integrations).flatMap((integration) => integration.tools),
       ...(dependencies.tools ?? []),
     ],
     loadConfig,
     onActionPending: (action) => events.publish(db, { type: 'action.status', ...action, status: 'pending' }),
+    loadProviders: async (tenantId) => (await loadAgentSettings(db, tenantId)).toolProviders,
   });
   const agent =
     dependencies.agent ??
@@ -320,6 +338,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(contactRoutes, { store });
     await admin.register(retentionRoutes, { db });
     await admin.register(connectorHubRoutes, { hub });
+    await admin.register(oauthAdminRoutes, { flow: oauth.flow, db });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
     await admin.register(actionRoutes, { db, clock, events });
@@ -345,7 +364,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(whatsappQrRoutes, { sessions: whatsappQr });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,
-      integrations,
+      integrations: { ...integrations, ...oauth.integrations },
       statuses: (tenantId) => configs.statuses(tenantId),
     });
   });
@@ -353,6 +372,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   await app.register(webUiRoutes, dependencies.webRoot ? { root: dependencies.webRoot } : {});
   await serveMetrics(app, metrics, config);
   await app.register(analyticsCollectorRoutes, { ...analytics, clock });
+  await app.register(oauthCallbackRoutes, { flow: oauth.flow, db, publicUrl: config.publicUrl });
   await app.register(webhookRoutes, {
     channels,
     publicUrl: config.publicUrl,

@@ -10,6 +10,10 @@ import {
   loadKeyRing,
   parseKeyRing,
 } from '../../src/connectors/key-ring.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { createGrants } from '../../src/integrations/oauth/grants.ts';
+import { createStates } from '../../src/integrations/oauth/state.ts';
 import {
   type ConnectedTenant,
   expectError,
@@ -159,6 +163,51 @@ describe('secrets through the API and at rest', () => {
     expect(contents).not.toContain(tenant.botToken);
     expect(contents).not.toContain(tenant.webhookSecret);
     expect(contents).not.toContain(tenant.apiToken);
+  });
+
+  it('stores no OAuth token, PKCE verifier or browser nonce in plaintext', async () => {
+    const tenant = await world.connectedTenant('oauth');
+    const { db } = world.store;
+    const keyRing = world.gateway.keyRing;
+    const grants = createGrants({
+      db,
+      keyRing,
+      clock: systemClock,
+      hosts: parseConfig({}).oauthHosts,
+      redirectUri: () => 'https://gateway.test/oauth/callback/google',
+      onReconnectNeeded: async () => {},
+    });
+    const accessToken = `ya29.${randomBytes(24).toString('base64url')}`;
+    const refreshToken = `1//${randomBytes(24).toString('base64url')}`;
+    await db.oAuthGrant.create({
+      data: {
+        tenantId: tenant.id,
+        provider: 'google',
+        services: '["gmail"]',
+        ...grants.sealTokens(tenant.id, 'google', { accessToken, refreshToken, expiresIn: 3600, scopes: [] }),
+        connectedAt: new Date(),
+      },
+    });
+    const codeVerifier = randomBytes(32).toString('base64url');
+    const browserNonce = randomBytes(24).toString('base64url');
+    const state = await createStates({ db, keyRing, clock: systemClock }).issue(
+      {
+        tenantId: tenant.id,
+        provider: 'google',
+        actor: 'test',
+        services: ['gmail'],
+        codeVerifier,
+        startedAt: Date.now(),
+      },
+      browserNonce,
+    );
+    const contents = await databaseContents(world.store);
+    expect(contents).toContain('["gmail"]');
+    for (const secret of [accessToken, refreshToken, codeVerifier, browserNonce, state]) {
+      expect(contents).not.toContain(secret);
+    }
+    const row = await db.oAuthGrant.findFirstOrThrow({ where: { tenantId: tenant.id } });
+    expect(grants.openTokens(row)).toEqual({ accessToken, refreshToken });
   });
 
   it('reads values written under an old key after rotation and re-encrypts them under the newest key on save', async () => {

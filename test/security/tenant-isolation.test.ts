@@ -81,6 +81,36 @@ interface TenantRoute {
 const tenantRoutes: TenantRoute[] = [
   {
     method: 'GET',
+    path: '/admin/integrations/:provider/connect',
+    url: () => '/admin/integrations/google/connect',
+    async check({ world, b }, response) {
+      // B saved no Google client: nothing to start, and A's client is not borrowed.
+      expect(response.statusCode).toBe(404);
+      expect(response.body).not.toContain('a-client');
+      expect(await world.store.db.oAuthState.count({ where: { tenantId: b.id } })).toBe(0);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/integrations/:provider/status',
+    url: () => '/admin/integrations/google/status',
+    async check(_scene, response) {
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ provider: 'google', status: 'disconnected', services: [] });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/admin/integrations/:provider/disconnect',
+    url: () => '/admin/integrations/google/disconnect',
+    async check({ world, a }, response) {
+      expect(response.statusCode).toBe(404);
+      const grant = await world.store.db.oAuthGrant.findFirstOrThrow({ where: { tenantId: a.id } });
+      expect(grant.status).toBe('connected');
+    },
+  },
+  {
+    method: 'GET',
     path: '/admin/connector-hub/catalog',
     url: () => '/admin/connector-hub/catalog',
     async check(_scene, response) {
@@ -685,6 +715,8 @@ async function snapshotOf(world: GatewayWorld, tenant: ConnectedTenant) {
     tenant: await db.tenant.findUniqueOrThrow({ where: { id: tenant.id } }),
     actions: await db.pendingAction.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
     usage: await db.tokenUsage.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    grants: await db.oAuthGrant.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
+    oauthStates: await db.oAuthState.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } }),
   };
 }
 
@@ -780,6 +812,24 @@ describe('tenant isolation', () => {
       );
     await usageOf(a, 1000, 234);
     await usageOf(b, 5, 2);
+    // A connected Google with its OAuth client; B has neither.
+    await world.store.db.connectorConfig.create({
+      data: {
+        tenantId: a.id,
+        connectorId: 'google',
+        values: '{"client_id":"a-client"}',
+        status: 'connected',
+      },
+    });
+    await world.store.db.oAuthGrant.create({
+      data: {
+        tenantId: a.id,
+        provider: 'google',
+        services: '["gmail"]',
+        accessToken: 'sealed',
+        connectedAt: new Date(),
+      },
+    });
     // Held by another process: a linked session without a live lease would be taken up by this
     // gateway's heartbeat in the middle of a test.
     await world.store.db.whatsappQrSession.create({

@@ -35,7 +35,8 @@ export const findFreeSlotsInput = z
 
 export type FindFreeSlotsInput = z.infer<typeof findFreeSlotsInput>;
 
-function rangeOf(input: FindFreeSlotsInput, now: Date, zone: string): { from: Date; to: Date } {
+/** The range a `find_free_slots` call asks about, in the business's zone (CalDAV and OAuth calendars). */
+export function rangeOf(input: FindFreeSlotsInput, now: Date, zone: string): { from: Date; to: Date } {
   if (input.date) {
     const [year, month, day] = input.date.split('-').map(Number);
     const date = { year: year!, month: month!, day: day! };

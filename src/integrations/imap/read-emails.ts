@@ -127,7 +127,7 @@ async function latestEmails(
 }
 
 /** The addresses a caller may read mail of: all (undefined) for staff, else their own verified ones. */
-function readableAddresses(caller: ToolCaller): readonly string[] | undefined {
+export function readableAddresses(caller: ToolCaller): readonly string[] | undefined {
   if (caller.kind === 'staff') return undefined;
   return caller.verified ? caller.emails : [];
 }

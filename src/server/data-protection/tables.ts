@@ -23,6 +23,8 @@ export const contactErasure: Record<string, string> = {
   pending_actions: 'deleted by conversation: tool calls that waited for approval',
   token_usage: 'kept for the daily budget, without conversation id and turn key',
   daily_notices: 'kept: one per tenant, day and kind, nothing about a contact',
+  oauth_grants: 'kept: the business’s Google or Microsoft connection',
+  oauth_states: 'kept: started connections of staff, nothing about a contact',
   whatsapp_qr_auth: 'kept: the business’s WhatsApp link (sealed keys)',
   whatsapp_qr_sessions: 'kept: the business’s WhatsApp link state',
   whatsapp_qr_lid_mappings: 'deleted for the contact’s WhatsApp (QR) number and LID',

@@ -39,7 +39,13 @@ export async function analyticsCollectorRoutes(
   /** Who sent each admitted request; set before its body is validated. */
   const holders = new WeakMap<FastifyRequest, WriteKeyHolder>();
   const response = {
-    200: z.object({ accepted: z.int().describe('events stored') }),
+    200: z.object({
+      accepted: z.int().describe('events stored'),
+      droppedMetadataKeys: z
+        .int()
+        .optional()
+        .describe('engagement metadata keys left out by the privacy rules (counted, not stored)'),
+    }),
     ...errorResponses('PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'VALIDATION_FAILED'),
   };
   /** The route options: key, size and rate are checked before the body is validated. */
@@ -72,6 +78,7 @@ export async function analyticsCollectorRoutes(
   }
 
   async function store(holder: WriteKeyHolder, received: ReceivedEvent[]) {
+    const droppedMetadataKeys = received.reduce((sum, entry) => sum + (entry.droppedKeys ?? 0), 0);
     await tracker.record(
       received.map(({ event, occurredAt }) => ({
         ...event,
@@ -80,7 +87,10 @@ export async function analyticsCollectorRoutes(
         ...(occurredAt ? { occurredAt } : {}),
       })),
     );
-    return { accepted: received.length };
+    if (droppedMetadataKeys === 0) return { accepted: received.length };
+    // The count only: the keys' names are the client's and may say more than they should.
+    app.log.info({ droppedMetadataKeys }, 'analytics metadata keys dropped by the privacy rules');
+    return { accepted: received.length, droppedMetadataKeys };
   }
 
   const one = () => 1;

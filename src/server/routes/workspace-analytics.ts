@@ -61,7 +61,13 @@ export async function workspaceAnalyticsRoutes(
         : {
             event,
             tenantId,
-            properties: { ...common, is_reconnect: status !== 'disconnected', previous_status: status },
+            // A saved but never authorized OAuth client is `connecting`; the seed's enum knows
+            // only `disconnected` and `error` before a click, so it counts as disconnected.
+            properties: {
+              ...common,
+              is_reconnect: status === 'error' || status === 'connected',
+              previous_status: status === 'error' ? 'error' : 'disconnected',
+            },
           },
     ] as Parameters<Tracker['record']>[0]);
     return reply.status(202).send({ recorded: true });

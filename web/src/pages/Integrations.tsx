@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from '../api.ts';
+import { OAuthConnect } from '../components/OAuthConnect.tsx';
 import { WhatsappQrPanel } from '../components/WhatsappQrPanel.tsx';
 import { useI18n } from '../i18n.ts';
 
@@ -137,6 +138,9 @@ function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(
           {t.status}: <span data-testid="connector-status">{config?.status ?? '…'}</span>
           {config?.statusDetail ? ` — ${config.statusDetail}` : ''}
         </p>
+        {['google', 'microsoft'].includes(entry.id) && (
+          <OAuthConnect provider={entry.id} onChanged={onChanged} />
+        )}
         <form className="stack card" onSubmit={save}>
           {entry.fields.map((field) => {
             const stored = config?.values[field.key];
