@@ -264,6 +264,54 @@ describe('staff workspace in Chromium', () => {
     await expect.poll(() => page.getByText('note number 210').count(), slow).toBe(1);
   });
 
+  it('shows a phone call with its summary beside what was said', async () => {
+    // The call's message as the voice line stores it (test/channels/voice/ drives real calls).
+    const contact = await store.db.contact.create({ data: { tenantId: tenant.id, displayName: 'Caller' } });
+    const conversation = await store.db.conversation.create({
+      data: { tenantId: tenant.id, contactId: contact.id, channel: 'voice', externalChatId: '+15550009999' },
+    });
+    const summary = {
+      type: 'call',
+      mode: 'conversation_relay',
+      startedAt: '2026-12-01T10:00:00.000Z',
+      endedAt: '2026-12-01T10:01:05.000Z',
+      durationMs: 65_000,
+      ended: 'handoff',
+      turns: 3,
+      toolCalls: 1,
+      interruptions: 1,
+      handoff: { to: '+15550001234' },
+      latencyMs: [420, 180, 260],
+    };
+    const at = Date.now();
+    await store.db.message.createMany({
+      data: [
+        { kind: 'call', direction: 'inbound', text: null, parts: JSON.stringify([summary]) },
+        {
+          kind: 'text',
+          direction: 'inbound',
+          text: 'I would like to speak to someone',
+          parts: JSON.stringify([{ type: 'text', text: 'I would like to speak to someone' }]),
+        },
+      ].map((message, index) => ({
+        ...message,
+        tenantId: tenant.id,
+        conversationId: conversation.id,
+        channel: 'voice',
+        status: 'received',
+        createdAt: new Date(at + index),
+      })),
+    });
+    await page.goto(`${baseUrl}/#/inbox/${conversation.id}`);
+    await expect
+      .poll(() => page.locator('[data-part="call"]').textContent(), slow)
+      .toBe(
+        '📞 Call: conversation_relay, 65 s, ended: handoff, 3 turns, 1 tool calls, 1 interruptions, transferred to +15550001234, latency 260 ms',
+      );
+    expect(await page.getByText('I would like to speak to someone').count()).toBe(1);
+    await expectAccessible(page, 'a call transcript');
+  });
+
   it('lists pending actions with their arguments; rejecting one records who decided', async () => {
     const conversation = await store.db.conversation.findFirstOrThrow({ where: { tenantId: tenant.id } });
     await createPendingAction(store.db, {

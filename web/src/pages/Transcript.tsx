@@ -71,9 +71,35 @@ function describePart(part: Record<string, unknown>, t: ReturnType<typeof useI18
       return `👤 ${details([part.name, part.phone])}`;
     case 'interactive':
       return `▶ ${String(part.title ?? part.payload)}`;
+    case 'call':
+      return describeCall(part, t);
     default:
       return String(part.type);
   }
+}
+
+/**
+ * A phone call's summary (the first part of its `call` message): mode, duration, how it ended,
+ * turns, tool calls, interruptions, a transfer, and the median time from the caller's end of
+ * speech to the first word sent back. What was said is in the rows that follow it.
+ */
+function describeCall(part: Record<string, unknown>, t: ReturnType<typeof useI18n>['t']): string {
+  const latencies = (Array.isArray(part.latencyMs) ? (part.latencyMs as number[]) : []).toSorted(
+    (a, b) => a - b,
+  );
+  const median = latencies.length > 0 ? latencies[Math.floor((latencies.length - 1) / 2)] : undefined;
+  const handoff = part.handoff as { to?: string } | null | undefined;
+  const facts = [
+    String(part.mode),
+    typeof part.durationMs === 'number' ? `${Math.round(part.durationMs / 1000)} s` : t.callOngoing,
+    part.ended ? `${t.callEnded}: ${String(part.ended)}` : undefined,
+    `${String(part.turns ?? 0)} ${t.turns}`,
+    `${String(part.toolCalls ?? 0)} ${t.toolCalls}`,
+    `${String(part.interruptions ?? 0)} ${t.interruptions}`,
+    handoff?.to ? `${t.transferredTo} ${handoff.to}` : undefined,
+    median === undefined ? undefined : `${t.latency} ${median} ms`,
+  ];
+  return `📞 ${t.call}: ${facts.filter((fact) => fact !== undefined).join(', ')}`;
 }
 
 /** Every page of the transcript, oldest first: the newest messages are on the last page. */
