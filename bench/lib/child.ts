@@ -7,6 +7,8 @@ import { type ChildProcess, fork } from 'node:child_process';
  */
 export interface ServerChild<Ready, Finished> {
   ready: Ready;
+  /** The child's process id (its resident memory is read from /proc). */
+  pid: number;
   /** Asks the child to close, returns its final report and waits for it to exit. */
   finish(): Promise<Finished>;
 }
@@ -24,6 +26,7 @@ export async function startServerChild<Ready, Finished>(
   const ready = await nextMessage<Ready>(child);
   return {
     ready,
+    pid: child.pid!,
     async finish() {
       const finished = nextMessage<Finished>(child);
       child.send({ type: 'finish' });

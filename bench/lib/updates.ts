@@ -16,15 +16,19 @@ export function providerMessageIdOf(updateId: number, chats: number): string {
 }
 
 export function updateBody(updateId: number, chats: number): string {
-  const chatId = chatOf(updateId, chats);
+  return textUpdate(updateId, chatOf(updateId, chats));
+}
+
+/** A private-chat text message `messageId` (also the update id) from chat `chatId`. */
+export function textUpdate(messageId: number, chatId: number): string {
   return JSON.stringify({
-    update_id: updateId,
+    update_id: messageId,
     message: {
-      message_id: updateId,
+      message_id: messageId,
       from: { id: chatId, is_bot: false, first_name: 'Ada', last_name: 'Bench', language_code: 'en' },
       chat: { id: chatId, first_name: 'Ada', type: 'private' },
       date: 1767268800,
-      text: `hello from the bench, message ${updateId}`,
+      text: `hello from the bench, message ${messageId}`,
     },
   });
 }

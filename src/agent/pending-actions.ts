@@ -16,16 +16,22 @@ export interface PendingActionView {
 
 /**
  * Stores a call that needs approval. Keyed by the call, so a re-run of the turn that asked
- * for it finds the same action instead of queueing a second one.
+ * for it finds the same action instead of queueing a second one. Returns the new action's
+ * id, or undefined when the call had its action already.
  */
 export async function createPendingAction(
   db: Db,
   action: { tenantId: string; conversationId: string; callKey: string; tool: string; input: unknown },
-): Promise<void> {
+): Promise<string | undefined> {
   try {
-    await db.pendingAction.create({ data: { ...action, input: JSON.stringify(action.input) } });
+    const created = await db.pendingAction.create({
+      data: { ...action, input: JSON.stringify(action.input) },
+      select: { id: true },
+    });
+    return created.id;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
+    return undefined;
   }
 }
 

@@ -95,6 +95,8 @@ export interface ToolRegistryOptions {
   timeoutMs?: number;
   /** Longest tool result handed on; longer ones are cut, so one inbox cannot fill the context. */
   maxResultChars?: number;
+  /** Told of each new pending action (a call waiting for approval), after it is stored; staff see it live. */
+  onActionPending?(action: { tenantId: string; conversationId: string; actionId: string }): Promise<void>;
 }
 
 export interface ToolRegistry {
@@ -338,13 +340,18 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
       async function execute(tool: Tool, input: unknown, callKey: string): Promise<ToolOutcome> {
         const keyed = tool.sideEffect || approvalRequired.has(tool.name) ? callKey : undefined;
         if (approvalRequired.has(tool.name)) {
-          await createPendingAction(db, {
+          const actionId = await createPendingAction(db, {
             tenantId: scope.tenantId,
             conversationId: scope.conversationId,
             callKey,
             tool: tool.name,
             input,
           });
+          // Best effort: telling staff live never changes what the call came to.
+          if (actionId)
+            await options
+              .onActionPending?.({ tenantId: scope.tenantId, conversationId: scope.conversationId, actionId })
+              .catch(() => undefined);
           return finish(
             tool,
             { tool: tool.name, success: true, itemsProcessed: 0, durationMs: 0, pendingApproval: true },

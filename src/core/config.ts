@@ -85,6 +85,10 @@ const environmentSchema = z.object({
   // GET /metrics: behind this bearer token, and/or on its own port; off when neither is set.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // The operator's mail server for staff invites, when a tenant has no SMTP of its own:
+  // smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS), ?security=none for a plain relay.
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_FROM: z.string().min(3).optional(),
   // WhatsApp (QR): the session lease, the deaf-socket limit, the media cap, sends per number and
   // minute, and WhatsApp's WebSocket endpoint (tests point it at loopback).
   WHATSAPP_QR_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
@@ -148,6 +152,8 @@ export interface Config {
   egressAllow: EgressRule[];
   /** Prometheus metrics: a bearer token, a separate port (on `host`), both, or neither (off). */
   metrics: { token: string | undefined; port: number | undefined };
+  /** The operator's SMTP server as `smtp` connector values (SMTP_URL, SMTP_FROM), or undefined. */
+  operatorSmtp: Record<string, string> | undefined;
   /** WhatsApp (QR) sessions: see the WHATSAPP_QR_* variables. */
   whatsappQr: {
     leaseMs: number;
@@ -223,5 +229,22 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       sendsPerMinute: values.WHATSAPP_QR_SENDS_PER_MINUTE,
       websocketUrl: values.WHATSAPP_QR_WEBSOCKET_URL,
     },
+    operatorSmtp: values.SMTP_URL ? operatorSmtp(values.SMTP_URL, values.SMTP_FROM) : undefined,
+  };
+}
+
+/** `SMTP_URL` and `SMTP_FROM` as the `smtp` connector's values, which are checked where they are used. */
+function operatorSmtp(url: string, from: string | undefined): Record<string, string> {
+  if (!from) throw new ConfigError('invalid configuration:\n  SMTP_FROM: is required with SMTP_URL');
+  const parsed = new URL(url);
+  const security = parsed.protocol === 'smtps:' ? 'tls' : (parsed.searchParams.get('security') ?? 'starttls');
+  return {
+    host: parsed.hostname,
+    ...(parsed.port ? { port: parsed.port } : {}),
+    security,
+    ...(parsed.username
+      ? { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+      : {}),
+    from,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelAdapter } from '../channels/types.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
-import type { DbTransaction } from '../store/index.ts';
+import type { Db, DbTransaction } from '../store/index.ts';
 import { splitText } from './split-text.ts';
 
 export const DELIVER_JOB = 'deliver';
@@ -22,6 +22,13 @@ export interface ReplyRequest {
   /** Attempts before the reply is dead-lettered. */
   maxAttempts: number;
   nowMs: number;
+  /**
+   * When the deliver job is due, if earlier than `nowMs`: a reply to a customer's message
+   * keeps that message's place in the queue. Due now instead, it would wait behind every
+   * message that arrived while the agent answered, and under a backlog replies would stop
+   * until the whole backlog had been answered (see bench/README.md).
+   */
+  dueAtMs?: number;
 }
 
 export interface DeliverPayload {
@@ -83,11 +90,20 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
       tenantId: request.tenantId,
       kind: DELIVER_JOB,
       payload,
-      runAtMs: request.nowMs,
+      runAtMs: Math.min(request.nowMs, request.dueAtMs ?? request.nowMs),
       maxAttempts: request.maxAttempts,
     },
   ]);
   return true;
+}
+
+/** True when the conversation has pieces the channel policy held back (see `releaseHeld`). */
+export async function holdsReplies(db: Db, tenantId: string, conversationId: string): Promise<boolean> {
+  const held = await db.outboxMessage.findFirst({
+    where: { tenantId, status: 'held', message: { conversationId } },
+    select: { id: true },
+  });
+  return held !== null;
 }
 
 /**

@@ -46,7 +46,7 @@ export interface StateChanged {
  * loser gets CONFLICT. Throws NOT_FOUND for a conversation outside the tenant.
  */
 export async function changeState(tx: DbTransaction, change: StateChange): Promise<StateChanged> {
-  const { tenantId, conversationId, transition, actor } = change;
+  const { tenantId, conversationId, transition } = change;
   const conversation = await tx.conversation.findFirst({
     where: { id: conversationId, tenantId },
     select: { state: true, channel: true },
@@ -66,11 +66,18 @@ export async function changeState(tx: DbTransaction, change: StateChange): Promi
     );
   }
   const from = conversation.state as ConversationState;
+  await recordInTranscript(tx, { ...change, channel: conversation.channel, from, to });
+  return { from, to, channel: conversation.channel };
+}
+
+/** The transcript's row for a state change: internal, so staff see it and channels never send it. */
+async function recordInTranscript(tx: DbTransaction, change: StateChange & StateChanged): Promise<void> {
+  const { tenantId, conversationId, channel, transition, from, to, actor } = change;
   await tx.message.create({
     data: {
       tenantId,
       conversationId,
-      channel: conversation.channel,
+      channel,
       direction: 'internal',
       kind: 'state',
       text: `${from} → ${to}`,
@@ -78,5 +85,46 @@ export async function changeState(tx: DbTransaction, change: StateChange): Promi
       status: 'recorded',
     },
   });
-  return { from, to, channel: conversation.channel };
+}
+
+/** Who reopens a closed conversation by writing to it, in the transcript and the audit log. */
+export const CUSTOMER_ACTOR = 'customer';
+
+/**
+ * A customer wrote to conversations: each that was `closed` is reopened to `bot` (the
+ * `reopen` transition, by the customer), so the agent answers the new message as it would
+ * any other; `needs_human` and `human` stay with staff. Runs in the transaction that stores
+ * the messages, so the respond job finds the conversation open. One query for the whole
+ * batch, and nothing more unless a conversation was closed. A conversation someone else
+ * reopened meanwhile is skipped, never an error: the message must be stored regardless.
+ * Returns the conversations it reopened.
+ */
+export async function reopenWhenCustomerWrites(
+  tx: DbTransaction,
+  messages: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+): Promise<Array<{ tenantId: string; conversationId: string }>> {
+  if (messages.length === 0) return [];
+  const closed = await tx.conversation.findMany({
+    where: { id: { in: [...new Set(messages.map((message) => message.conversationId))] }, state: 'closed' },
+    select: { id: true, tenantId: true, channel: true },
+  });
+  const reopened: Array<{ tenantId: string; conversationId: string }> = [];
+  for (const conversation of closed) {
+    const changed = await tx.conversation.updateMany({
+      where: { id: conversation.id, tenantId: conversation.tenantId, state: 'closed' },
+      data: { state: transitions.reopen.to },
+    });
+    if (changed.count === 0) continue;
+    const scope = { tenantId: conversation.tenantId, conversationId: conversation.id };
+    await recordInTranscript(tx, {
+      ...scope,
+      channel: conversation.channel,
+      transition: 'reopen',
+      actor: CUSTOMER_ACTOR,
+      from: 'closed',
+      to: transitions.reopen.to,
+    });
+    reopened.push(scope);
+  }
+  return reopened;
 }

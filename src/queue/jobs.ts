@@ -10,6 +10,12 @@ export interface LeasedJob {
   payload: unknown;
   attempts: number;
   maxAttempts: number;
+  /**
+   * When this run became due (its place in the queue). Work a job causes can keep that place
+   * (`runAtMs` of the jobs it enqueues), so it is not queued behind what arrived later.
+   * Absent only where a job is made up outside the queue.
+   */
+  dueAtMs?: number;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 8;
@@ -98,6 +104,7 @@ export async function leaseJobs(
     payload: JSON.parse(row.payload) as unknown,
     attempts: Number(row.attempts),
     maxAttempts: Number(row.maxAttempts),
+    dueAtMs: Number(row.runAtMs),
   }));
 }
 

@@ -119,6 +119,10 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      // On SQLite every query resolves at once, so a batch of jobs would run to the end as one
+      // chain of promise callbacks while webhooks wait unread; each job starts in a turn of the
+      // event loop of its own instead (bench/README.md, acknowledgements under load).
+      await new Promise((resolve) => setImmediate(resolve));
       await handler(job, context);
       // A handler that returns after its abort (lease lost, or released at shutdown) may not have
       // finished: the job is no longer ours to settle, as in the failure path below.

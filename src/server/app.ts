@@ -26,6 +26,7 @@ import { integrations } from '../integrations/registry.ts';
 import type { Tool } from '../integrations/types.ts';
 import { createIngestor } from '../normalizer/ingestor.ts';
 import { createSmtpConnector } from '../notifications/smtp-connector.ts';
+import { createInviteMailer } from '../notifications/staff-invite.ts';
 import { createStaffNotifier } from '../notifications/staff-notifier.ts';
 import { startWorker, type Worker } from '../queue/worker.ts';
 import type { Store } from '../store/index.ts';
@@ -60,6 +61,7 @@ import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
+import { conversationReadRoutes } from './routes/conversation-read.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { serveMetrics } from './routes/metrics.ts';
@@ -162,7 +164,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   app.decorateRequest('staff', undefined);
   await app.register(fastifyCookie);
   const events = await createEventBus(store);
-  const live = workspaceEvents(events);
+  const live = workspaceEvents(events, db);
   registerErrorHandling(app);
   registerNulGuard(app);
   const metrics = createMetrics({ store, clock });
@@ -187,12 +189,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   });
   const smtpConnector = createSmtpConnector(egress);
   registry.set(smtpConnector.definition.id, smtpConnector);
-  const notifier = createStaffNotifier({
-    db,
-    clock,
-    loadSmtpConfig: async (tenantId) => (await configs.load(tenantId, smtpConnector.definition))?.values,
-    egress,
-  });
+  const loadSmtpConfig = async (tenantId: string) =>
+    (await configs.load(tenantId, smtpConnector.definition))?.values;
+  const notifier = createStaffNotifier({ db, clock, loadSmtpConfig, egress });
   registry.set(llmIntegration.id, fromIntegration(llmIntegration, egress));
   const oauth = createOAuth({
     db,
@@ -219,6 +218,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       ...(dependencies.tools ?? []),
     ],
     loadConfig,
+    onActionPending: (action) => events.publish(db, { type: 'action.status', ...action, status: 'pending' }),
     loadProviders: async (tenantId) => (await loadAgentSettings(db, tenantId)).toolProviders,
   });
   const agent =
@@ -264,11 +264,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
-  const ingestor = createIngestor({
-    db,
-    onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
-    maxPending: config.ingestQueueLimit,
-  });
+  const ingestor = live.ingestor(
+    createIngestor({
+      db,
+      onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
+      maxPending: config.ingestQueueLimit,
+    }),
+  );
   const whatsappQr = gatewayWhatsAppQrSessions(
     { config, db, keyRing, clock, events, configs, ingestor, onIngested: wakeWorker, logger: app.log },
     dependencies.whatsappQr,
@@ -293,8 +295,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           onReplyRecorded: wakeWorker,
           notifyStaff: notifier.conversationNeedsHuman,
         }),
-        [DELIVER_JOB]: createDeliverHandler(dispatcher),
-        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry }),
+        [DELIVER_JOB]: live.afterDelivery(createDeliverHandler(dispatcher)),
+        [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry, events }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,
         [RETENTION_JOB]: createRetentionHandler({ db, clock }),
@@ -339,11 +341,16 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     await admin.register(oauthAdminRoutes, { flow: oauth.flow, db });
     await admin.register(conversationRoutes, { db });
     await admin.register(agentSettingsRoutes, { db });
-    await admin.register(actionRoutes, { db, clock });
+    await admin.register(actionRoutes, { db, clock, events });
     await admin.register(usageRoutes, { db, clock });
     await admin.register(callListRoutes, { db, clock });
     await admin.register(analyticsAdminRoutes, { db, writeKeys: analytics.writeKeys, clock });
-    await admin.register(staffUserRoutes, { db, clock, publicUrl: config.publicUrl });
+    await admin.register(staffUserRoutes, {
+      db,
+      clock,
+      publicUrl: config.publicUrl,
+      sendInvite: createInviteMailer({ loadSmtpConfig, operatorSmtp: config.operatorSmtp, egress }),
+    });
     await admin.register(conversationActionRoutes, {
       db,
       clock,
@@ -353,6 +360,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       onReplyRecorded: wakeWorker,
     });
     await admin.register(eventStreamRoutes, { events });
+    await admin.register(conversationReadRoutes, { db, events });
     await admin.register(whatsappQrRoutes, { sessions: whatsappQr });
     await admin.register(workspaceAnalyticsRoutes, {
       tracker: analytics.tracker,

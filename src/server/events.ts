@@ -10,10 +10,13 @@ const CHANNEL = 'switchboard_events';
 export type WorkspaceEvent =
   | { type: 'message.created'; tenantId: string; conversationId: string; direction: string }
   | { type: 'message.status'; tenantId: string; conversationId: string; status: string }
+  | { type: 'message.edited'; tenantId: string; conversationId: string }
   | { type: 'conversation.state'; tenantId: string; conversationId: string; state: string }
   | { type: 'conversation.assigned'; tenantId: string; conversationId: string; assigneeId: string | null }
   | { type: 'conversation.note'; tenantId: string; conversationId: string }
-  | { type: 'action.pending'; tenantId: string; actionId: string }
+  /** A tool call waiting for approval was created (`pending`), decided, or ran (`done`, `failed`). */
+  | { type: 'action.status'; tenantId: string; actionId: string; conversationId: string; status: string }
+  | { type: 'conversation.read'; tenantId: string; conversationId: string }
   /** A channel's live link changed (WhatsApp QR logged out by the phone). */
   | { type: 'channel.state'; tenantId: string; channel: string; state: string };
 

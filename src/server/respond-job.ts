@@ -5,7 +5,7 @@ import type { Agent, TranscriptEntry } from '../agent/types.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { acknowledgeInbound, type DispatcherDependencies } from '../dispatcher/deliver.ts';
-import { enqueueReply, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
+import { enqueueReply, holdsReplies, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
 import type { StoredInbound } from '../normalizer/ingest.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
@@ -101,14 +101,17 @@ export function createRespondHandler(
     if (!message) return;
     const { conversation } = message;
     // The customer wrote, so the channel's window is open again for anything the policy held.
-    const released = await db.$transaction((tx) =>
-      releaseHeld(tx, {
-        tenantId: job.tenantId,
-        conversationId: conversation.id,
-        maxAttempts: maxDeliveryAttempts,
-        nowMs: clock.now(),
-      }),
-    );
+    // Most conversations hold nothing: one look, and a transaction only when there is something.
+    const released = (await holdsReplies(db, job.tenantId, conversation.id))
+      ? await db.$transaction((tx) =>
+          releaseHeld(tx, {
+            tenantId: job.tenantId,
+            conversationId: conversation.id,
+            maxAttempts: maxDeliveryAttempts,
+            nowMs: clock.now(),
+          }),
+        )
+      : 0;
     if (released > 0) onReplyRecorded();
     // The agent answers only conversations it holds: never one a person has or was asked for.
     if (conversation.state !== 'bot' || conversation.contact.optedOut) return;
@@ -176,6 +179,7 @@ export function createRespondHandler(
         split: splitterFor(adapter),
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
+        ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
       }),
     );
     if (recorded) onReplyRecorded();

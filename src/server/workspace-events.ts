@@ -1,7 +1,11 @@
 import { writeAudit } from '../connectors/audit.ts';
 import type { DispatcherDependencies } from '../dispatcher/deliver.ts';
-import type { OnStored } from '../normalizer/ingest.ts';
-import type { DbTransaction } from '../store/index.ts';
+import type { DeliverPayload } from '../dispatcher/outbox.ts';
+import { CUSTOMER_ACTOR, reopenWhenCustomerWrites } from '../normalizer/conversation-state.ts';
+import type { IngestItem, OnStored } from '../normalizer/ingest.ts';
+import type { Ingestor } from '../normalizer/ingestor.ts';
+import type { JobHandler } from '../queue/worker.ts';
+import type { Db, DbTransaction } from '../store/index.ts';
 import type { EventBus } from './events.ts';
 
 type NeedsHumanRequest = { tenantId: string; conversationId: string; channel: string; reason?: string };
@@ -11,11 +15,101 @@ type NotifyStaff = (tx: DbTransaction, request: NeedsHumanRequest) => Promise<vo
  * Joins the pipeline to the live event stream. Each wrapper publishes in the transaction of
  * the change it reports, so an event exists exactly when the change was committed.
  */
-export function workspaceEvents(events: EventBus) {
+export function workspaceEvents(events: EventBus, db: Db) {
+  /**
+   * A provider reported delivery statuses or edits (after the delivery was committed): each
+   * message's conversation is told its current status, or that a message changed.
+   */
+  async function publishReported(item: IngestItem): Promise<void> {
+    const reported = item.events.flatMap((event) =>
+      event.type === 'status' || event.type === 'edit' || event.type === 'unsend'
+        ? [{ providerMessageId: event.providerMessageId, edited: event.type !== 'status' }]
+        : [],
+    );
+    if (reported.length === 0) return;
+    const messages = await db.message.findMany({
+      where: {
+        tenantId: item.tenantId,
+        channel: item.channel,
+        providerMessageId: { in: reported.map((entry) => entry.providerMessageId) },
+      },
+      select: { providerMessageId: true, conversationId: true, status: true },
+    });
+    for (const message of messages) {
+      const { tenantId } = item;
+      const { conversationId } = message;
+      const edited = reported.some(
+        (entry) => entry.edited && entry.providerMessageId === message.providerMessageId,
+      );
+      await events.publish(
+        db,
+        edited
+          ? { type: 'message.edited', tenantId, conversationId }
+          : { type: 'message.status', tenantId, conversationId, status: message.status },
+      );
+    }
+  }
+
   return {
-    /** New inbound messages. */
+    /** Deliveries as before; the statuses and edits in them are told live once stored. */
+    ingestor(inner: Ingestor): Ingestor {
+      return {
+        async ingest(item) {
+          const outcome = await inner.ingest(item);
+          // Not awaited: the provider's answer does not wait for staff to be told.
+          void publishReported(item).catch(() => undefined);
+          return outcome;
+        },
+        drain: () => inner.drain(),
+      };
+    },
+
+    /**
+     * Deliveries as before; after each run, replies it left for later are told live: held
+     * for a template (`needs_template`) or waiting for a retry (`queued`). Final outcomes
+     * are told by `onOutcome`.
+     */
+    afterDelivery(handler: JobHandler): JobHandler {
+      return async (job, context) => {
+        try {
+          await handler(job, context);
+        } finally {
+          const waiting = await db.outboxMessage
+            .findMany({
+              where: {
+                id: { in: (job.payload as DeliverPayload).outboxIds },
+                tenantId: job.tenantId,
+                status: { in: ['held', 'pending'] },
+              },
+              select: { message: { select: { conversationId: true, status: true } } },
+            })
+            .catch(() => []);
+          for (const { message } of waiting)
+            await events
+              .publish(db, {
+                type: 'message.status',
+                tenantId: job.tenantId,
+                conversationId: message.conversationId,
+                status: message.status,
+              })
+              .catch(() => undefined);
+        }
+      };
+    },
+
+    /** New inbound messages; a closed conversation the customer wrote to is reopened first, audited. */
     onStored(next: OnStored): OnStored {
       return async (tx, messages) => {
+        for (const { tenantId, conversationId } of await reopenWhenCustomerWrites(tx, messages)) {
+          await writeAudit(tx, {
+            tenantId,
+            actor: CUSTOMER_ACTOR,
+            action: 'conversation.reopen',
+            target: conversationId,
+            details: { from: 'closed', to: 'bot' },
+          });
+          await events.publish(tx, { type: 'conversation.state', tenantId, conversationId, state: 'bot' });
+        }
         await next(tx, messages);
         for (const message of messages)
           await events.publish(tx, {

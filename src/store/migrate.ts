@@ -1,7 +1,6 @@
 import type { SqlMigrationAwareDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
 import type { Dialect } from './dialect.ts';
 import { readMigrationHistory } from './migration-history.ts';
-import { openSchemaEngine } from './schema-engine.ts';
 
 /** A database to bring up to date, as each dialect's connection module describes it. */
 export interface MigrationTarget {
@@ -35,7 +34,9 @@ export async function applyPendingMigrations(target: MigrationTarget): Promise<s
   if (history.migrationDirectories.every((directory) => finished.has(directory.path))) return [];
   return target.exclusively(async () => {
     // Another process may have finished while this one waited; the engine re-reads the table
-    // and applies only what is still pending.
+    // and applies only what is still pending. Its glue module is loaded only now: a start with
+    // nothing to migrate (every restart) does not pay for it (bench/README.md, start-up).
+    const { openSchemaEngine } = await import('./schema-engine.ts');
     const session = await openSchemaEngine({ adapterFactory: target.adapterFactory });
     try {
       const result = await session.engine.applyMigrations({

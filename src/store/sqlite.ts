@@ -2,8 +2,10 @@ import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type Database from 'better-sqlite3';
 import type { Connection } from './db.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
+import { cacheStatements } from './statement-cache.ts';
 
 // WAL lets readers work beside the single writer, and with synchronous=NORMAL a commit no longer
 // waits for an fsync (a power cut can lose the last commits, never corrupt the file): about ten
@@ -45,7 +47,10 @@ export async function connectSqlite(file: string): Promise<Connection> {
   };
 }
 
-/** Runs `connectionSetup` on every connection the adapter opens, the client's and the engine's. */
+/**
+ * Runs `connectionSetup` on every connection the adapter opens, the client's and the engine's,
+ * and keeps each connection's prepared statements (`cacheStatements`).
+ */
 function withConnectionSetup(factory: PrismaBetterSqlite3): SqlMigrationAwareDriverAdapterFactory {
   return {
     provider: factory.provider,
@@ -53,6 +58,11 @@ function withConnectionSetup(factory: PrismaBetterSqlite3): SqlMigrationAwareDri
     connect: async () => {
       const connection = await factory.connect();
       await connection.executeScript(connectionSetup);
+      // The adapter keeps its better-sqlite3 handle in `client` (not in its type declarations).
+      const handle = (connection as unknown as { client?: Database.Database }).client;
+      if (typeof handle?.prepare !== 'function')
+        throw new Error('the SQLite adapter no longer exposes its handle');
+      cacheStatements(handle);
       return connection;
     },
     connectToShadowDb: () => factory.connectToShadowDb(),

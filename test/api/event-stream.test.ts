@@ -1,63 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkspaceEvent } from '../../src/server/events.ts';
 import { postgresServerUrl } from '../support/database.ts';
 import { startTestGateway } from '../support/gateway.ts';
-import { SECOND_BOT_TOKEN, useGatewayWorld } from './gateway-world.ts';
-import { type StaffSession, staffMember } from './staff-support.ts';
-
-/** Reads server-sent events from a listening gateway into an array until closed. */
-async function openStream(baseUrl: string, session: StaffSession) {
-  const controller = new AbortController();
-  const response = await fetch(`${baseUrl}/admin/events`, {
-    headers: { cookie: session.cookie },
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const received: WorkspaceEvent[] = [];
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .find((line) => line.startsWith('data: '));
-        if (data) received.push(JSON.parse(data.slice(6)) as WorkspaceEvent);
-        buffer = buffer.slice(end + 2);
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    received,
-    async until(predicate: (event: WorkspaceEvent) => boolean, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!received.some(predicate)) {
-        if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(received)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    async close() {
-      controller.abort();
-      await reading;
-    },
-  };
-}
+import { listening, openStream } from './event-stream-support.ts';
+import { expectError, SECOND_BOT_TOKEN, useGatewayWorld } from './gateway-world.ts';
+import { staffMember } from './staff-support.ts';
 
 describe('live event stream', () => {
   const world = useGatewayWorld({ shared: true });
 
-  async function listening(gateway = world.gateway) {
-    await gateway.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = gateway.app.server.address();
-    if (!address || typeof address !== 'object') throw new Error('not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
   it("streams the tenant's new messages, states and delivery outcomes, and none of another tenant's", async () => {
-    const baseUrl = await listening();
+    const baseUrl = await listening(world.gateway);
     const a = await world.connectedTenant('events-a');
     const b = await world.connectedTenant('events-b', SECOND_BOT_TOKEN);
     const staffOfA = await staffMember(world.gateway, a, { email: 'a@example.org', role: 'agent' });
@@ -65,14 +17,37 @@ describe('live event stream', () => {
     const streamOfA = await openStream(baseUrl, staffOfA);
     const streamOfB = await openStream(baseUrl, staffOfB);
 
-    await world.say(a, 5550040001, 'hello live');
+    const first = await world.say(a, 5550040001, 'hello live');
     const conversation = await world.store.db.conversation.findFirstOrThrow({ where: { tenantId: a.id } });
     await streamOfA.until(
       (event) => event.type === 'message.created' && event.conversationId === conversation.id,
     );
     await streamOfA.until((event) => event.type === 'message.status' && event.status === 'sent');
-    await staffOfA.request({ method: 'POST', url: `/admin/conversations/${conversation.id}/takeover` });
+    // The customer edits the message: the transcript changed.
+    const edited = await world.gateway.postUpdate(
+      a.slug,
+      {
+        update_id: 9_000_001,
+        edited_message: { ...first.message, text: 'hello live, edited', edit_date: 1767268900 },
+      },
+      a.webhookSecret,
+    );
+    expect(edited.statusCode, edited.body).toBe(200);
+    await streamOfA.until(
+      (event) => event.type === 'message.edited' && event.conversationId === conversation.id,
+    );
+    const url = `/admin/conversations/${conversation.id}`;
+    await staffOfA.request({ method: 'POST', url: `${url}/takeover` });
     await streamOfA.until((event) => event.type === 'conversation.state' && event.state === 'human');
+    await staffOfA.request({ method: 'POST', url: `${url}/notes`, payload: { text: 'hello live note' } });
+    await streamOfA.until((event) => event.type === 'conversation.note');
+    await staffOfA.request({ method: 'POST', url: `${url}/assign`, payload: { userId: null } });
+    await streamOfA.until((event) => event.type === 'conversation.assigned' && event.assigneeId === null);
+    const newest = await world.store.db.message.findFirstOrThrow({
+      where: { conversationId: conversation.id, direction: 'inbound' },
+    });
+    await staffOfA.request({ method: 'POST', url: `${url}/read`, payload: { messageId: newest.id } });
+    await streamOfA.until((event) => event.type === 'conversation.read');
     await world.say(a, 5550040002, 'I want to talk to a human');
     await streamOfA.until((event) => event.type === 'conversation.state' && event.state === 'needs_human');
     await world.settled();
@@ -84,6 +59,79 @@ describe('live event stream', () => {
     }
     await streamOfA.close();
     await streamOfB.close();
+    // Three agent turns, deliveries and two argon2 logins: slow on a busy machine, not stuck.
+  }, 60_000);
+
+  it('streams pending actions as they are created, approved, rejected and run', async () => {
+    const baseUrl = await listening(world.gateway);
+    const tenant = await world.connectedTenant('events-actions');
+    const admin = await staffMember(world.gateway, tenant, { email: 'boss@example.org', role: 'admin' });
+    // Handing a conversation to staff is a call of the agent's `request_human` tool: here it needs approval.
+    const settings = await admin.request({
+      method: 'PUT',
+      url: '/admin/agent',
+      payload: { approvalRequired: ['request_human'] },
+    });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const stream = await openStream(baseUrl, admin);
+
+    await world.say(tenant, 5550040011, 'I want to talk to a human');
+    const created = await stream.until(
+      (event) => event.type === 'action.status' && event.status === 'pending',
+    );
+    if (created.type !== 'action.status') throw new Error('unreachable');
+    const conversation = await world.store.db.conversation.findFirstOrThrow({
+      where: { tenantId: tenant.id, externalChatId: '5550040011' },
+    });
+    expect(created.conversationId).toBe(conversation.id);
+    expect(
+      (await world.store.db.pendingAction.findUniqueOrThrow({ where: { id: created.actionId } })).tool,
+    ).toBe('request_human');
+
+    const approved = await admin.request({
+      method: 'POST',
+      url: `/admin/actions/${created.actionId}/approve`,
+    });
+    expect(approved.json()).toMatchObject({ status: 'approved', decidedBy: `user:${admin.userId}` });
+    const isAction = (status: string) => (event: (typeof stream.received)[number]) =>
+      event.type === 'action.status' && event.actionId === created.actionId && event.status === status;
+    await stream.until(isAction('approved'));
+    await stream.until(isAction('done'));
+    await stream.until(
+      (event) =>
+        event.type === 'conversation.state' &&
+        event.conversationId === conversation.id &&
+        event.state === 'needs_human',
+    );
+
+    await world.say(tenant, 5550040012, 'I want to talk to a human');
+    const second = await stream.until(
+      (event) =>
+        event.type === 'action.status' && event.status === 'pending' && event.actionId !== created.actionId,
+    );
+    if (second.type !== 'action.status') throw new Error('unreachable');
+    await admin.request({ method: 'POST', url: `/admin/actions/${second.actionId}/reject` });
+    await stream.until(
+      (event) =>
+        event.type === 'action.status' && event.actionId === second.actionId && event.status === 'rejected',
+    );
+    await world.settled();
+    const ofSecond = stream.received.filter(
+      (event) => event.type === 'action.status' && event.actionId === second.actionId,
+    );
+    expect(ofSecond.map((event) => (event.type === 'action.status' ? event.status : ''))).toEqual([
+      'pending',
+      'rejected',
+    ]);
+    await stream.close();
+  }, 60_000);
+
+  it('answers a logged-out or missing session with 401 and opens no stream', async () => {
+    const tenant = await world.connectedTenant('events-closed');
+    const staff = await staffMember(world.gateway, tenant, { email: 'gone@example.org', role: 'agent' });
+    expect((await staff.request({ method: 'POST', url: '/auth/logout' })).statusCode).toBe(204);
+    expectError(await staff.request({ method: 'GET', url: '/admin/events' }), 401, 'UNAUTHORIZED');
+    expectError(await world.gateway.app.inject({ method: 'GET', url: '/admin/events' }), 401, 'UNAUTHORIZED');
   });
 
   it.skipIf(!postgresServerUrl())('reaches a second process on the same PostgreSQL database', async () => {

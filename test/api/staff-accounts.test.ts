@@ -1,4 +1,6 @@
+import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { registeredRoutes } from '../support/routes.ts';
 import { expectError, useGatewayWorld } from './gateway-world.ts';
 import { invite, STAFF_PASSWORD, staffMember } from './staff-support.ts';
 
@@ -142,6 +144,34 @@ describe('staff accounts and sessions', () => {
     expect(inbox.json().items).toHaveLength(1);
   });
 
+  it('refuses the agent role on every admin route outside the inbox, whatever it sends', async () => {
+    const tenant = await newTenant();
+    const agent = await staffMember(world.gateway, tenant, { email: 'max@example.org', role: 'agent' });
+    const inbox = (route: string) =>
+      / \/admin\/conversations(\/|$)/.test(route) ||
+      route === 'GET /admin/events' ||
+      route === 'GET /admin/users';
+    const routes = registeredRoutes(world.gateway.app).filter((route) => route.includes(' /admin/'));
+    const outside = routes.filter((route) => !inbox(route));
+    expect(outside.length).toBeGreaterThan(20);
+    for (const route of outside) {
+      const [method, path] = route.split(' ') as [InjectOptions['method'], string];
+      const response = await agent.request({
+        method,
+        url: path.replace(/:\w+/g, 'x'),
+        ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }),
+      });
+      expect(expectError(response, 403, 'FORBIDDEN'), route).toBe('this route needs the admin role');
+    }
+    // The inbox routes are open to the role (here: answered, not refused for it).
+    for (const route of routes.filter(
+      (candidate) => inbox(candidate) && candidate.startsWith('GET ') && candidate !== 'GET /admin/events',
+    )) {
+      const response = await agent.request({ method: 'GET', url: route.slice(4).replace(/:\w+/g, 'x') });
+      expect(response.statusCode, route).not.toBe(403);
+    }
+  });
+
   it('deletes a user, which ends their sessions; the platform admin may invite for any tenant', async () => {
     const tenant = await newTenant();
     const agent = await staffMember(world.gateway, tenant, { email: 'ola@example.org', role: 'agent' });
@@ -160,6 +190,8 @@ describe('staff accounts and sessions', () => {
       payload: { email: 'boss@example.org', name: 'Boss', role: 'admin' },
     });
     expect(byAdmin.statusCode, byAdmin.body).toBe(201);
+    // Neither the tenant nor this gateway has SMTP: the admin hands the link on.
+    expect(byAdmin.json().inviteEmail).toEqual({ status: 'not_configured' });
     const audit = await world.store.db.auditLog.findMany({
       where: { tenantId: tenant.id, action: 'staff.invited' },
     });

@@ -89,7 +89,7 @@ describe('conversation states and staff replies', () => {
     // Four agent turns and three deliveries: slow when the machine is busy, not stuck.
   }, 90_000);
 
-  it('moves through close and reopen, filters by state, and refuses a reply unless taken over', async () => {
+  it('moves through close and reopen, reopens when the customer writes, filters by state, and refuses a reply unless taken over', async () => {
     const { tenant, chatId, conversation, admin, agent, sentTo } = await scene();
     const url = `/admin/conversations/${conversation.id}`;
     expectError(
@@ -110,10 +110,44 @@ describe('conversation states and staff replies', () => {
       400,
       'VALIDATION_FAILED',
     );
+    expect((await admin.request({ method: 'POST', url: `${url}/reopen` })).json().state).toBe('bot');
+
+    // Closed again; the customer writing reopens it to the agent, which answers.
+    await admin.request({ method: 'POST', url: `${url}/close` });
     await world.say(tenant, chatId, 'anyone there?');
     await world.settled();
-    expect(sentTo()).toHaveLength(1);
-    expect((await admin.request({ method: 'POST', url: `${url}/reopen` })).json().state).toBe('bot');
+    expect(sentTo()).toHaveLength(2);
+    const reopened = await world.store.db.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+    expect(reopened.state).toBe('bot');
+    const transcript = await admin.request({ method: 'GET', url: `${url}/messages?limit=200` });
+    const rows = transcript.json().items as Array<{
+      kind: string;
+      direction: string;
+      text: string;
+      parts: unknown[];
+    }>;
+    expect(rows.filter((row) => row.kind === 'state').map((row) => [row.text, row.parts[0]])).toEqual([
+      ['bot → closed', expect.objectContaining({ transition: 'close', actor: `user:${admin.userId}` })],
+      ['closed → bot', expect.objectContaining({ transition: 'reopen', actor: `user:${admin.userId}` })],
+      ['bot → closed', expect.objectContaining({ transition: 'close' })],
+      ['closed → bot', expect.objectContaining({ transition: 'reopen', actor: 'customer' })],
+    ]);
+    // The customer's message and the reopening it caused (stored in one transaction), then the agent's answer.
+    expect(rows.slice(-3).map((row) => [row.direction, row.kind])).toEqual(
+      expect.arrayContaining([
+        ['inbound', 'text'],
+        ['internal', 'state'],
+      ]),
+    );
+    expect(rows.at(-1)).toMatchObject({ direction: 'outbound', kind: 'text' });
+    const audit = await world.store.db.auditLog.findMany({
+      where: { tenantId: tenant.id, target: conversation.id, action: 'conversation.reopen' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(audit.map((row) => [row.actor, JSON.parse(row.details)])).toEqual([
+      [`user:${admin.userId}`, { from: 'closed', to: 'bot' }],
+      ['customer', { from: 'closed', to: 'bot' }],
+    ]);
 
     const assigned = await admin.request({
       method: 'POST',

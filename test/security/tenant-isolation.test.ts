@@ -365,6 +365,19 @@ function workspaceRoutes(): TenantRoute[] {
     refusedOnA('notes', { text: 'note from B' }),
     refusedOnA('messages', { text: 'reply from B' }),
     {
+      method: 'POST',
+      path: '/admin/conversations/:id/read',
+      url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/read`,
+      payload: { messageId: 'any' },
+      async check({ world, conversationOfA }, response) {
+        expectError(response, 404, 'NOT_FOUND');
+        const conversation = await world.store.db.conversation.findUniqueOrThrow({
+          where: { id: conversationOfA },
+        });
+        expect(conversation.staffReadAt).toBeNull();
+      },
+    },
+    {
       method: 'GET',
       path: '/admin/users',
       url: () => '/admin/users',
@@ -434,7 +447,7 @@ function whatsappQrRoutes(): TenantRoute[] {
     expect(await world.store.db.whatsappQrSession.findUnique({ where: { tenantId: a.id } })).toMatchObject({
       state: 'connected',
       phone: A_WHATSAPP,
-      owner: null,
+      owner: 'another-process',
     });
   const refused = (path: string, payload?: Record<string, unknown>): TenantRoute => ({
     method: 'POST',
@@ -817,8 +830,18 @@ describe('tenant isolation', () => {
         connectedAt: new Date(),
       },
     });
+    // Held by another process: a linked session without a live lease would be taken up by this
+    // gateway's heartbeat in the middle of a test.
     await world.store.db.whatsappQrSession.create({
-      data: { tenantId: a.id, state: 'connected', phone: A_WHATSAPP, connectedSince: new Date() },
+      data: {
+        tenantId: a.id,
+        state: 'connected',
+        phone: A_WHATSAPP,
+        connectedSince: new Date(),
+        owner: 'another-process',
+        fencingToken: 1,
+        leaseExpiresAt: BigInt(Date.now() + 3_600_000),
+      },
     });
     await world.store.db.whatsappQrSession.create({
       data: {

@@ -50,12 +50,15 @@ export interface ConversationItem {
   channel: string;
   state: ConversationState;
   assigneeId: string | null;
+  /** Inbound messages after staff last read the transcript. */
+  unread: number;
   contact: { id: string; displayName: string | null; optedOut: boolean };
   lastMessage: { direction: string; text: string | null; kind: string } | null;
   lastMessageAt: string;
 }
 
 export interface ConversationDetail extends Omit<ConversationItem, 'contact' | 'lastMessage'> {
+  staffReadAt: string | null;
   contact: {
     id: string;
     displayName: string | null;
@@ -91,10 +94,12 @@ export function subscribe(onEvent: (type: string) => void): () => void {
   const types = [
     'message.created',
     'message.status',
+    'message.edited',
     'conversation.state',
     'conversation.assigned',
     'conversation.note',
-    'action.pending',
+    'conversation.read',
+    'action.status',
   ];
   for (const type of types) source.addEventListener(type, () => onEvent(type));
   return () => source.close();

@@ -8,8 +8,10 @@ import { AppError } from '../../core/errors.ts';
 import { enqueueJobs } from '../../queue/jobs.ts';
 import type { Db } from '../../store/index.ts';
 import { APPROVED_ACTION_JOB } from '../action-job.ts';
-import { actorOf, tenantCaller } from '../caller.ts';
+import { tenantCaller } from '../caller.ts';
+import type { EventBus } from '../events.ts';
 import { errorResponses } from '../openapi.ts';
+import { actorOfRequest } from '../session-auth.ts';
 
 const listQuery = z.object({
   status: z.enum(['pending', 'approved', 'done', 'failed', 'rejected']).optional(),
@@ -42,8 +44,11 @@ const decisionSchema = {
  * it once, through the tool registry, in a job (so a crash does not lose the decision);
  * rejecting runs nothing. Only a pending action can be decided; every decision is audited.
  */
-export async function actionRoutes(app: FastifyInstance, options: { db: Db; clock: Clock }): Promise<void> {
-  const { db, clock } = options;
+export async function actionRoutes(
+  app: FastifyInstance,
+  options: { db: Db; clock: Clock; events: EventBus },
+): Promise<void> {
+  const { db, clock, events } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get('/admin/actions', { schema: listSchema }, async (request) => {
@@ -55,7 +60,7 @@ export async function actionRoutes(app: FastifyInstance, options: { db: Db; cloc
   async function decide(request: FastifyRequest, id: string, decision: 'approved' | 'rejected') {
     const caller = tenantCaller(request);
     const { tenantId } = caller;
-    const actor = actorOf(caller);
+    const actor = actorOfRequest(request, caller);
     const decided = await db.$transaction(async (tx) => {
       const changed = await tx.pendingAction.updateMany({
         where: { id, tenantId, status: 'pending' },
@@ -67,8 +72,18 @@ export async function actionRoutes(app: FastifyInstance, options: { db: Db; cloc
           { tenantId, kind: APPROVED_ACTION_JOB, payload: { actionId: id }, runAtMs: clock.now() },
         ]);
       }
-      const { tool } = await tx.pendingAction.findUniqueOrThrow({ where: { id }, select: { tool: true } });
+      const { tool, conversationId } = await tx.pendingAction.findUniqueOrThrow({
+        where: { id },
+        select: { tool: true, conversationId: true },
+      });
       await writeAudit(tx, { tenantId, actor, action: `action.${decision}`, target: id, details: { tool } });
+      await events.publish(tx, {
+        type: 'action.status',
+        tenantId,
+        actionId: id,
+        conversationId,
+        status: decision,
+      });
       return true;
     });
     if (!decided) {

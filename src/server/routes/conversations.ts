@@ -6,6 +6,7 @@ import { conversationStates } from '../../normalizer/conversation-state.ts';
 import type { Db } from '../../store/index.ts';
 import { tenantCaller } from '../caller.ts';
 import { errorResponses } from '../openapi.ts';
+import { countUnread } from '../unread-messages.ts';
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const cursor = z.string().regex(/^\d+$/, 'must be a cursor returned by the previous page').optional();
@@ -38,6 +39,7 @@ const listSchema = {
           channel: z.string(),
           state,
           assigneeId: z.string().nullable(),
+          unread: z.number().int().describe('inbound messages after the read mark'),
           contact: z.object({ id: z.string(), displayName: z.string().nullable(), optedOut: z.boolean() }),
           lastMessage: z
             .object({ direction: z.string(), text: z.string().nullable(), kind: z.string() })
@@ -60,6 +62,8 @@ const readSchema = {
       channel: z.string(),
       state,
       assigneeId: z.string().nullable(),
+      unread: z.number().int().describe('inbound messages after the read mark'),
+      staffReadAt: z.string().nullable().describe('when staff last read the transcript'),
       lastMessageAt: z.string(),
       createdAt: z.string(),
       contact: z.object({
@@ -151,11 +155,13 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
         },
       },
     });
+    const unread = await countUnread(db, tenantId, rows);
     return page(rows, query.limit, offset, ({ messages, ...row }) => ({
       id: row.id,
       channel: row.channel,
       state: row.state,
       assigneeId: row.assigneeId,
+      unread: unread.get(row.id) ?? 0,
       contact: row.contact,
       lastMessage: messages[0] ?? null,
       lastMessageAt: row.lastMessageAt.toISOString(),
@@ -175,11 +181,14 @@ export async function conversationRoutes(app: FastifyInstance, options: { db: Db
       },
     });
     if (!row) throw new AppError('NOT_FOUND', `there is no conversation "${id}"`);
+    const unread = await countUnread(db, tenantId, [row]);
     return {
       id: row.id,
       channel: row.channel,
       state: row.state,
       assigneeId: row.assigneeId,
+      unread: unread.get(row.id) ?? 0,
+      staffReadAt: row.staffReadAt?.toISOString() ?? null,
       lastMessageAt: row.lastMessageAt.toISOString(),
       createdAt: row.createdAt.toISOString(),
       contact: {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../connectors/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
+import type { InviteMailer } from '../../notifications/staff-invite.ts';
 import type { Db } from '../../store/index.ts';
 import { hashToken } from '../auth.ts';
 import { tenantCaller } from '../caller.ts';
@@ -31,6 +32,13 @@ const inviteSchema = {
       name: z.string(),
       role: z.string(),
       inviteUrl: z.string().describe('valid for 7 days, once; only its token’s hash is stored'),
+      inviteEmail: z
+        .discriminatedUnion('status', [
+          z.object({ status: z.literal('sent'), via: z.enum(['tenant', 'operator']) }),
+          z.object({ status: z.literal('failed'), via: z.enum(['tenant', 'operator']), detail: z.string() }),
+          z.object({ status: z.literal('not_configured') }),
+        ])
+        .describe('the link emailed through the tenant’s SMTP connector, else the operator’s SMTP_URL'),
     }),
     ...errorResponses('VALIDATION_FAILED', 'CONFLICT'),
   },
@@ -60,13 +68,14 @@ const deleteSchema = {
 
 /**
  * Staff users of a tenant. Inviting creates the user with a one-time set-password link,
- * returned to the admin; only the token's hash is stored.
+ * returned to the admin and emailed to the person when SMTP is configured (`inviteEmail`
+ * says what became of it); only the token's hash is stored.
  */
 export async function staffUserRoutes(
   app: FastifyInstance,
-  options: { db: Db; clock: Clock; publicUrl: string },
+  options: { db: Db; clock: Clock; publicUrl: string; sendInvite: InviteMailer },
 ): Promise<void> {
-  const { db, clock, publicUrl } = options;
+  const { db, clock, publicUrl, sendInvite } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.post('/admin/users', { schema: inviteSchema }, async (request, reply) => {
@@ -99,9 +108,29 @@ export async function staffUserRoutes(
       return created;
     });
     const inviteUrl = `${publicUrl}/?invite=${token}&tenant=${encodeURIComponent(caller.tenantSlug)}`;
+    const tenant = await db.tenant.findUniqueOrThrow({
+      where: { id: caller.tenantId },
+      select: { name: true },
+    });
+    const inviteEmail = await sendInvite({
+      tenantId: caller.tenantId,
+      tenantName: tenant.name,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      inviteUrl,
+      expiresAt: user.inviteExpiresAt ?? new Date(clock.now() + INVITE_TTL_MS),
+    });
+    await writeAudit(db, {
+      tenantId: caller.tenantId,
+      actor: actorOfRequest(request, caller),
+      action: 'staff.invite_emailed',
+      target: user.id,
+      details: { status: inviteEmail.status, via: 'via' in inviteEmail ? inviteEmail.via : null },
+    });
     return reply
       .status(201)
-      .send({ id: user.id, email: user.email, name: user.name, role: user.role, inviteUrl });
+      .send({ id: user.id, email: user.email, name: user.name, role: user.role, inviteUrl, inviteEmail });
   });
 
   api.get('/admin/users', { schema: listSchema }, async (request) => {

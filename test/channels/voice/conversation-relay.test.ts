@@ -16,17 +16,20 @@ import {
 
 const RELAY_PATH = '/voice/relay/bakery';
 
+/** Setting up a gateway and its database takes long on a loaded machine (PostgreSQL especially). */
+const HOOK_TIMEOUT_MS = 120_000;
+
 describe('voice: ConversationRelay', () => {
   let line: VoiceLine;
 
   beforeEach(async () => {
     line = await startVoiceLine();
     expect((await line.configureVoice({ staff_number: STAFF_NUMBER })).statusCode).toBe(200);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterEach(async () => {
     await line.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function placeCall(index: number): Promise<{ callSid: string; token: string; twiml: string }> {
     const callSid = callSidOf(index);

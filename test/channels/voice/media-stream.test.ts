@@ -23,6 +23,9 @@ import {
 
 const STREAM_SID = 'MZ00000000000000000000000000000001';
 
+/** Setting up a gateway and its database takes long on a loaded machine (PostgreSQL especially). */
+const HOOK_TIMEOUT_MS = 120_000;
+
 describe('voice: Media Streams bridged to a realtime model', () => {
   let realtime: FakeRealtime;
   let line: VoiceLine;
@@ -45,12 +48,12 @@ describe('voice: Media Streams bridged to a realtime model', () => {
       (await line.configureVoice({ mode: 'media_stream', voice: 'marin', staff_number: STAFF_NUMBER }))
         .statusCode,
     ).toBe(200);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterEach(async () => {
     await line.close();
     await realtime.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   /** A call placed and its stream started the way Twilio does; resolves with the model's session. */
   async function startStream(

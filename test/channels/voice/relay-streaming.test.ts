@@ -17,6 +17,9 @@ import {
   type VoiceLine,
 } from './voice-line.ts';
 
+/** Setting up a gateway and its database takes long on a loaded machine (PostgreSQL especially). */
+const HOOK_TIMEOUT_MS = 120_000;
+
 describe('voice: ConversationRelay with a streaming model', () => {
   let model: FakeStreamingOpenAi;
   let line: VoiceLine;
@@ -25,12 +28,12 @@ describe('voice: ConversationRelay with a streaming model', () => {
     model = await startFakeStreamingOpenAi();
     line = await startVoiceLine({ OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: FAKE_OPENAI_KEY });
     expect((await line.configureVoice()).statusCode).toBe(200);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterEach(async () => {
     await line.close();
     await model.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function connect(index: number): Promise<{ socket: TwilioSocket; callSid: string }> {
     const callSid = callSidOf(index);

@@ -52,7 +52,15 @@ export function InboxPage({ me, selectedId }: { me: Me; selectedId: string | und
     setVersion((value) => value + 1);
   });
 
-  const channels = [...new Set(items.map((item) => item.channel)), 'telegram', 'whatsapp', 'sms', 'email'];
+  const channels = [
+    ...new Set(items.map((item) => item.channel)),
+    'telegram',
+    'whatsapp',
+    'instagram',
+    'messenger',
+    'sms',
+    'email',
+  ];
   const nameOf = (id: string | null) => users.find((user) => user.id === id)?.name ?? '';
 
   return (
@@ -111,7 +119,12 @@ export function InboxPage({ me, selectedId }: { me: Me; selectedId: string | und
                   <strong>{item.contact.displayName ?? item.contact.id}</strong> · {item.channel}{' '}
                   <span className={`badge ${item.state}`} data-state={item.state}>
                     {t[`state_${item.state}`]}
-                  </span>
+                  </span>{' '}
+                  {item.unread > 0 && (
+                    <span className="badge unread" data-unread={item.unread}>
+                      {item.unread} {t.unread}
+                    </span>
+                  )}
                 </span>
                 <span className="meta">{item.lastMessage?.text ?? ''}</span>
                 <span className="meta">

@@ -75,6 +75,12 @@ export function IntegrationsPage({ selectedId }: { selectedId: string | undefine
   );
 }
 
+/**
+ * One connector: its form, "Test connection" and "Reset", its setup docs beside. Panels of
+ * other parts mount with one line each under the form, at the `entry.id === 'whatsapp'`
+ * spot: the WhatsApp QR pairing (`components/WhatsappQrPanel.tsx`) and the OAuth connect
+ * buttons for `google` and `microsoft` (`components/OAuthConnect.tsx`).
+ */
 function ConnectorDetail({ entry, onChanged }: { entry: CatalogEntry; onChanged(): Promise<void> }) {
   const { t, language } = useI18n();
   const [config, setConfig] = useState<MaskedConfig>();

@@ -28,8 +28,17 @@ export function PendingActionsPage() {
       {Array.isArray(items) && (
         <ul className="conversations">
           {items.map((item) => (
-            <li key={item.id} className="card">
-              <strong>{item.tool ?? item.id}</strong> {item.conversationId ?? ''}
+            <li key={item.id} className="card" data-action={item.id}>
+              <strong>{item.tool ?? item.id}</strong>{' '}
+              {item.conversationId && (
+                <a href={`#/inbox/${item.conversationId}`}>
+                  {t.conversation} {item.createdAt ? new Date(item.createdAt).toLocaleString() : ''}
+                </a>
+              )}
+              {/* What the agent wants to do: staff decide on the arguments, so they are shown whole. */}
+              <div className="meta">
+                {t.arguments}: <code>{JSON.stringify(item.input ?? {})}</code>
+              </div>
               <div className="actions">
                 <button type="button" onClick={() => decide(item.id, 'approve')}>
                   {t.approve}

@@ -23,22 +23,98 @@ function Row({ message }: { message: MessageItem }) {
       </li>
     );
   }
+  const media = message.parts.filter((candidate) => candidate.type !== 'text' && candidate.type !== 'thread');
+  // A reply the dispatcher gave up on is `failed` with a reason that says so.
+  const status =
+    message.status === 'failed' && message.error?.startsWith('dead-lettered') ? 'dead' : message.status;
+  const statusLabel =
+    status === 'dead' ? t.status_dead : status === 'needs_template' ? t.status_needs_template : status;
   return (
     <li className={`message ${message.direction}`} data-direction={message.direction}>
-      <div>{message.text ?? `[${message.kind}]`}</div>
+      {(message.text !== null || media.length === 0) && <div>{message.text ?? `[${message.kind}]`}</div>}
+      {media.map((part, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and never reorder.
+        <div key={index} className="media" data-part={String(part.type)}>
+          {describePart(part, t)}
+        </div>
+      ))}
       {message.edits.map((edit) => (
-        <div key={edit.replacedAt} className="meta">
+        <div key={edit.replacedAt} className="meta" data-edit>
           {t.earlier}: {edit.text}
         </div>
       ))}
       <div className="meta">
-        {new Date(message.createdAt).toLocaleString()} ·{' '}
-        <span data-status={message.status}>{message.status}</span>
+        {new Date(message.createdAt).toLocaleString()} · <span data-status={status}>{statusLabel}</span>
         {message.editedAt ? ` · ${t.edited}` : ''}
         {message.error ? ` · ${message.error}` : ''}
       </div>
     </li>
   );
+}
+
+/**
+ * A part that is not text, as a line: media by reference (type, file name, size and caption;
+ * the bytes stay with the provider), a location, a shared contact, a button press.
+ */
+function describePart(part: Record<string, unknown>, t: ReturnType<typeof useI18n>['t']): string {
+  const details = (values: unknown[]) =>
+    values.filter((value) => value !== undefined && value !== '').join(', ');
+  switch (part.type) {
+    case 'media': {
+      const size = typeof part.sizeBytes === 'number' ? `${Math.ceil(part.sizeBytes / 1024)} KiB` : undefined;
+      const about = details([part.fileName, part.mimeType, size, part.tooLarge ? t.tooLarge : undefined]);
+      return `📎 ${t.media}: ${String(part.mediaType)}${about ? ` (${about})` : ''}${part.caption ? ` — ${String(part.caption)}` : ''}`;
+    }
+    case 'location':
+      return `📍 ${details([part.name, `${String(part.latitude)}, ${String(part.longitude)}`])}`;
+    case 'contact':
+      return `👤 ${details([part.name, part.phone])}`;
+    case 'interactive':
+      return `▶ ${String(part.title ?? part.payload)}`;
+    case 'call':
+      return describeCall(part, t);
+    default:
+      return String(part.type);
+  }
+}
+
+/**
+ * A phone call's summary (the first part of its `call` message): mode, duration, how it ended,
+ * turns, tool calls, interruptions, a transfer, and the median time from the caller's end of
+ * speech to the first word sent back. What was said is in the rows that follow it.
+ */
+function describeCall(part: Record<string, unknown>, t: ReturnType<typeof useI18n>['t']): string {
+  const latencies = (Array.isArray(part.latencyMs) ? (part.latencyMs as number[]) : []).toSorted(
+    (a, b) => a - b,
+  );
+  const median = latencies.length > 0 ? latencies[Math.floor((latencies.length - 1) / 2)] : undefined;
+  const handoff = part.handoff as { to?: string } | null | undefined;
+  const facts = [
+    String(part.mode),
+    typeof part.durationMs === 'number' ? `${Math.round(part.durationMs / 1000)} s` : t.callOngoing,
+    part.ended ? `${t.callEnded}: ${String(part.ended)}` : undefined,
+    `${String(part.turns ?? 0)} ${t.turns}`,
+    `${String(part.toolCalls ?? 0)} ${t.toolCalls}`,
+    `${String(part.interruptions ?? 0)} ${t.interruptions}`,
+    handoff?.to ? `${t.transferredTo} ${handoff.to}` : undefined,
+    median === undefined ? undefined : `${t.latency} ${median} ms`,
+  ];
+  return `📞 ${t.call}: ${facts.filter((fact) => fact !== undefined).join(', ')}`;
+}
+
+/** Every page of the transcript, oldest first: the newest messages are on the last page. */
+async function wholeTranscript(id: string): Promise<MessageItem[]> {
+  const items: MessageItem[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page: { items: MessageItem[]; nextCursor: string | null } = await api(
+      'GET',
+      `/admin/conversations/${id}/messages?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  }
+  return items;
 }
 
 export function Transcript(props: { id: string; me: Me; users: StaffUser[]; version: number }) {
@@ -51,12 +127,16 @@ export function Transcript(props: { id: string; me: Me; users: StaffUser[]; vers
   const [error, setError] = useState('');
 
   const load = useCallback(async () => {
-    const [detail, page] = await Promise.all([
+    const [detail, items] = await Promise.all([
       api<ConversationDetail>('GET', `/admin/conversations/${id}`),
-      api<{ items: MessageItem[] }>('GET', `/admin/conversations/${id}/messages?limit=200`),
+      wholeTranscript(id),
     ]);
     setConversation(detail);
-    setMessages(page.items);
+    setMessages(items);
+    // Opening the transcript reads it, up to the newest message shown.
+    const newest = items.at(-1);
+    if (detail.unread > 0 && newest)
+      await api('POST', `/admin/conversations/${id}/read`, { messageId: newest.id }).catch(() => undefined);
   }, [id]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` changes on live events and reloads.

@@ -2,11 +2,15 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Me, type StaffUser } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 
+/** What became of the invite email (`POST /admin/users` answers it). */
+type InviteEmail = { status: 'sent' } | { status: 'failed'; detail: string } | { status: 'not_configured' };
+
 export function UsersPage({ me }: { me: Me }) {
   const { t } = useI18n();
   const [users, setUsers] = useState<StaffUser[]>([]);
   const [form, setForm] = useState({ email: '', name: '', role: 'agent' });
   const [inviteUrl, setInviteUrl] = useState('');
+  const [emailed, setEmailed] = useState('');
   const [error, setError] = useState('');
   const load = useCallback(async () => {
     setUsers((await api<{ items: StaffUser[] }>('GET', '/admin/users')).items);
@@ -19,8 +23,20 @@ export function UsersPage({ me }: { me: Me }) {
     event.preventDefault();
     setError('');
     try {
-      const created = await api<{ inviteUrl: string }>('POST', '/admin/users', form);
+      const created = await api<{ inviteUrl: string; inviteEmail: InviteEmail }>(
+        'POST',
+        '/admin/users',
+        form,
+      );
       setInviteUrl(created.inviteUrl);
+      const sent = created.inviteEmail;
+      setEmailed(
+        sent.status === 'sent'
+          ? t.inviteEmailed
+          : sent.status === 'failed'
+            ? `${t.inviteNotEmailed}: ${sent.detail}`
+            : t.inviteNoSmtp,
+      );
       setForm({ email: '', name: '', role: 'agent' });
       await load();
     } catch (caught) {
@@ -98,10 +114,15 @@ export function UsersPage({ me }: { me: Me }) {
           </p>
         )}
         {inviteUrl && (
-          <label>
-            {t.inviteLink}
-            <input readOnly value={inviteUrl} data-testid="invite-url" />
-          </label>
+          <>
+            <label>
+              {t.inviteLink}
+              <input readOnly value={inviteUrl} data-testid="invite-url" />
+            </label>
+            <p role="status" data-testid="invite-email">
+              {emailed}
+            </p>
+          </>
         )}
       </form>
     </>
