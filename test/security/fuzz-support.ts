@@ -19,6 +19,13 @@ export function seededRandom(seed: number): Random {
   };
 }
 
+/** A seed from a text (FNV-1a), so each route's requests stay the same when routes are added. */
+export function seedOf(text: string): number {
+  let hash = 2166136261;
+  for (const char of text) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return hash;
+}
+
 export function pickFrom<T>(random: Random, choices: readonly T[]): T {
   return choices[Math.floor(random() * choices.length)]!;
 }
