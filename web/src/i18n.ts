@@ -88,7 +88,6 @@ const en = {
   reject: 'Reject',
   nothingPending: 'Nothing waits for approval.',
   unavailable: 'Not available on this gateway yet.',
-  whatsappQr: 'WhatsApp QR pairing appears here once available.',
 } as const;
 
 export type Messages = { [Key in keyof typeof en]: string };
@@ -179,7 +178,6 @@ const de: Messages = {
   reject: 'Ablehnen',
   nothingPending: 'Nichts wartet auf Freigabe.',
   unavailable: 'Auf diesem Gateway noch nicht verfügbar.',
-  whatsappQr: 'Die WhatsApp-QR-Kopplung erscheint hier, sobald verfügbar.',
 };
 
 export const dictionaries: Record<Language, Messages> = { en, de };
