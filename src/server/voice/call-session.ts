@@ -1,10 +1,8 @@
 import type { WebSocket } from 'ws';
-import type { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../store/index.ts';
 import { type CallSummary, claimCall, findCall, type StoredCall, saveSummary } from './call-record.ts';
 import { readCallToken } from './call-token.ts';
-import { readFrame } from './relay-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 /** WebSocket close code for a socket that broke the rules (RFC 6455 policy violation). */
@@ -73,7 +71,7 @@ export async function finishSummary(
 }
 
 /**
- * Reads a call socket's frames: each must be a frame of `schema` (else the socket is closed
+ * Reads a call socket's frames: each must be a frame `read` accepts (else the socket is closed
  * 1008); the first (after any `skip`) must open the call, and nothing else is handled until
  * `admit` says the call is admitted. Frames that arrive meanwhile wait and keep their order.
  * Returns a function that resolves once admission is settled (true when admitted).
@@ -81,7 +79,7 @@ export async function finishSummary(
 export function receiveFrames<Frame, Opening extends Frame>(
   socket: WebSocket,
   options: {
-    schema: z.ZodType<Frame>;
+    read(data: unknown): Frame | undefined;
     protocol: string;
     opens(frame: Frame): frame is Opening;
     /** Frames Twilio sends before the opening one that say nothing (Media Streams' `connected`). */
@@ -94,7 +92,7 @@ export function receiveFrames<Frame, Opening extends Frame>(
   let admitting: Promise<boolean> | undefined;
   let ready = false;
   socket.on('message', (data) => {
-    const frame = readFrame(options.schema, data);
+    const frame = options.read(data);
     if (!frame) {
       socket.close(POLICY_VIOLATION, `not a ${options.protocol} frame`);
       return;

@@ -12,7 +12,7 @@ import {
 } from './call-record.ts';
 import { CALL_TOKEN_PARAMETER } from './call-routes.ts';
 import { admitCall, finishSummary, receiveFrames, type SessionDependencies } from './call-session.ts';
-import { type RelayFrame, relayFrame, sentences } from './relay-frames.ts';
+import { type RelayFrame, readFrame, relayFrame, sentences } from './relay-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 export interface RelayDependencies extends SessionDependencies {
@@ -185,7 +185,7 @@ export function runRelaySession(
   }
 
   const admission = receiveFrames(socket, {
-    schema: relayFrame,
+    read: (data) => readFrame(relayFrame, data),
     protocol: 'ConversationRelay',
     opens: (frame): frame is Extract<RelayFrame, { type: 'setup' }> => frame.type === 'setup',
     admit,

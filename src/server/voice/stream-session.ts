@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { customerCaller } from '../../agent/caller.ts';
 import { loadAgentSettings } from '../../agent/settings.ts';
@@ -13,8 +14,13 @@ import {
 import { CALL_TOKEN_PARAMETER } from './call-routes.ts';
 import { admitCall, finishSummary, receiveFrames, type SessionDependencies } from './call-session.ts';
 import { sessionUpdate } from './realtime-session.ts';
-import { readFrame } from './relay-frames.ts';
-import { audioMs, type ModelEvent, modelEvent, type StreamFrame, streamFrame } from './stream-frames.ts';
+import {
+  audioMs,
+  type ModelEvent,
+  readModelEvent,
+  readStreamFrame,
+  type StreamFrame,
+} from './stream-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 export interface StreamDependencies extends SessionDependencies {
@@ -83,6 +89,14 @@ export function runStreamSession(
   const toTwilio = (frame: object) => {
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   };
+  // ws writes each message with a system call of its own; a frame and its mark share one.
+  const connection = (socket as unknown as { _socket?: Socket })._socket;
+  const toTwilioTogether = (first: object, second: object) => {
+    connection?.cork();
+    toTwilio(first);
+    toTwilio(second);
+    connection?.uncork();
+  };
   const toModel = (event: object) => {
     if (model && modelOpen) model.send(JSON.stringify(event));
   };
@@ -127,8 +141,10 @@ export function runStreamSession(
     marks += 1;
     const name = `${itemId}:${marks}`;
     playback.marks.set(name, playback.sentMs);
-    toTwilio({ event: 'media', streamSid, media: { payload: delta } });
-    toTwilio({ event: 'mark', streamSid, mark: { name } });
+    toTwilioTogether(
+      { event: 'media', streamSid, media: { payload: delta } },
+      { event: 'mark', streamSid, mark: { name } },
+    );
   }
 
   async function runTool(
@@ -248,19 +264,23 @@ export function runStreamSession(
     });
     if (closed) return;
     const url = `${dependencies.realtime.url}?model=${encodeURIComponent(dependencies.realtime.model)}`;
-    const connection = new WebSocket(url, { headers: { authorization: `Bearer ${apiKey}` } });
-    model = connection;
-    connection.on('open', () => {
+    // Compressing base64 audio costs CPU on every frame and saves little: never negotiated.
+    const opened = new WebSocket(url, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      perMessageDeflate: false,
+    });
+    model = opened;
+    opened.on('open', () => {
       modelOpen = true;
-      connection.send(JSON.stringify(update));
+      opened.send(JSON.stringify(update));
       for (const payload of pending.splice(0)) toModel({ type: 'input_audio_buffer.append', audio: payload });
     });
-    connection.on('message', (data) => {
-      const event = readFrame(modelEvent, data);
+    opened.on('message', (data) => {
+      const event = readModelEvent(data);
       if (event) onModelEvent(active, state, event);
     });
-    connection.on('error', failed);
-    connection.on('close', () => {
+    opened.on('error', failed);
+    opened.on('close', () => {
       modelOpen = false;
       // Without its model the call has nothing to say: end the stream (the action hangs up).
       if (!closed) socket.close();
@@ -309,7 +329,7 @@ export function runStreamSession(
   }
 
   const admission = receiveFrames(socket, {
-    schema: streamFrame,
+    read: readStreamFrame,
     protocol: 'Media Streams',
     skip: (frame) => frame.event === 'connected',
     opens: (frame): frame is Extract<StreamFrame, { event: 'start' }> => frame.event === 'start',
