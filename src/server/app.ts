@@ -389,6 +389,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     tools: toolRegistry,
     realtime: config.realtime,
     defaultApiKey: config.llm.apiKey,
+    notifyStaff: live.needsHuman(notifier.conversationNeedsHuman),
     publicUrl: config.publicUrl,
     tenantBySlug,
     loadConfig,

@@ -1,8 +1,17 @@
 import type { WebSocket } from 'ws';
+import { handOver, type RequestHumanOptions } from '../../agent/tools/request-human.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../store/index.ts';
-import { type CallSummary, claimCall, findCall, type StoredCall, saveSummary } from './call-record.ts';
+import {
+  type CallSummary,
+  claimCall,
+  conversationState,
+  findCall,
+  type StoredCall,
+  saveSummary,
+} from './call-record.ts';
 import { readCallToken } from './call-token.ts';
+import { createKeypad, type Keypad } from './keypad.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
 /** WebSocket close code for a socket that broke the rules (RFC 6455 policy violation). */
@@ -12,6 +21,8 @@ export interface SessionDependencies {
   db: Db;
   clock: Clock;
   logger: { warn(details: object, message: string): void };
+  /** Tells staff a conversation waits for a person (as `request_human` does). */
+  notifyStaff: RequestHumanOptions['notifyStaff'];
 }
 
 /**
@@ -54,6 +65,64 @@ export async function admitCall(
   };
   if (!(await claimCall(db, stored, summary))) return refuse('the call value was used already');
   return { call: stored, summary };
+}
+
+/**
+ * The caller asked for a person with the keypad: the conversation goes to staff as with
+ * `request_human` (staff are told once), and the summary records the transfer to the staff
+ * number, which the `<Connect action>` then dials. False when the conversation could not
+ * be handed over (it is closed).
+ */
+export async function transferCall(
+  dependencies: SessionDependencies,
+  call: StoredCall,
+  summary: CallSummary,
+  staffNumber: string,
+): Promise<boolean> {
+  const { db, notifyStaff } = dependencies;
+  await handOver(
+    { db, notifyStaff },
+    { tenantId: call.tenantId, conversationId: call.conversationId, reason: 'customer_asked' },
+  );
+  if ((await conversationState(db, call)) !== 'needs_human') return false;
+  summary.handoff = { to: staffNumber };
+  summary.ended = 'handoff';
+  await saveSummary(db, call, summary);
+  return true;
+}
+
+/**
+ * The call's keypad (see createKeypad): a `0` to begin with transfers the call when a
+ * staff number is set; entries go to the session. Both only once the call is admitted.
+ */
+export function callKeypad(
+  dependencies: SessionDependencies,
+  target: VoiceTarget,
+  session: {
+    admitted(): { call: StoredCall; summary: CallSummary } | undefined;
+    /** Runs the transfer after the work the session queued before it. */
+    queue(work: () => Promise<void>): void;
+    transferred(call: StoredCall): void;
+    entry(call: StoredCall, summary: CallSummary, keys: string): void;
+  },
+): Keypad {
+  const staffNumber = target.settings.staffNumber;
+  const transfer = (staff: string) => {
+    const admitted = session.admitted();
+    if (!admitted) return;
+    session.queue(async () => {
+      if (await transferCall(dependencies, admitted.call, admitted.summary, staff)) {
+        session.transferred(admitted.call);
+      }
+    });
+  };
+  return createKeypad({
+    staff: staffNumber ? () => transfer(staffNumber) : undefined,
+    entry: (keys) => {
+      const admitted = session.admitted();
+      if (admitted) session.entry(admitted.call, admitted.summary, keys);
+    },
+  });
 }
 
 /** Writes the summary's end (once): when, how long, and how the call ended unless already said. */

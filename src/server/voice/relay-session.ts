@@ -11,7 +11,14 @@ import {
   saveSummary,
 } from './call-record.ts';
 import { CALL_TOKEN_PARAMETER } from './call-routes.ts';
-import { admitCall, finishSummary, receiveFrames, type SessionDependencies } from './call-session.ts';
+import {
+  admitCall,
+  callKeypad,
+  finishSummary,
+  receiveFrames,
+  type SessionDependencies,
+} from './call-session.ts';
+import { keypadText } from './keypad.ts';
 import { type RelayFrame, readFrame, relayFrame, sentences } from './relay-frames.ts';
 import type { VoiceTarget } from './voice-target.ts';
 
@@ -49,6 +56,8 @@ export function runRelaySession(
   let last: Turn | undefined;
   let turnNumber = 0;
   let closed = false;
+  // Once the session ended in a transfer, nothing more is answered.
+  let handedOver = false;
 
   const send = (frame: object) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
@@ -109,13 +118,33 @@ export function runRelaySession(
     if (staffNumber && (await conversationState(db, active)) === 'needs_human') {
       state.handoff = { to: staffNumber };
       state.ended = 'handoff';
-      send({
-        type: 'end',
-        handoffData: JSON.stringify({ reason: 'handoff', conversationId: active.conversationId }),
-      });
+      endInHandoff(active);
     }
     await saveSummary(db, active, state);
   }
+
+  function endInHandoff(active: StoredCall): void {
+    handedOver = true;
+    send({
+      type: 'end',
+      handoffData: JSON.stringify({ reason: 'handoff', conversationId: active.conversationId }),
+    });
+  }
+
+  const keypad = callKeypad(dependencies, target, {
+    admitted: () => (call && summary ? { call, summary } : undefined),
+    // The caller asked for a person: the answer being spoken stops, the call goes to staff.
+    queue: (work) => {
+      current?.controller.abort();
+      turns = turns.then(work).catch(failed);
+    },
+    transferred: endInHandoff,
+    // An entry (a menu choice, a member number) is a turn like a spoken prompt.
+    entry: (active, state, keys) => {
+      const at = clock.now();
+      turns = turns.then(() => answer(active, state, keypadText(keys), at)).catch(failed);
+    },
+  });
 
   async function interrupted(active: StoredCall, state: CallSummary, heard: string): Promise<void> {
     state.interruptions += 1;
@@ -163,7 +192,7 @@ export function runRelaySession(
   function handle(frame: RelayFrame): void {
     const active = call;
     const state = summary;
-    if (!active || !state) return;
+    if (!active || !state || handedOver) return;
     switch (frame.type) {
       case 'prompt': {
         if (frame.last === false || frame.voicePrompt.trim() === '') return;
@@ -174,6 +203,9 @@ export function runRelaySession(
       }
       case 'interrupt':
         void interrupted(active, state, frame.utteranceUntilInterrupt ?? '').catch(failed);
+        return;
+      case 'dtmf':
+        keypad.press(frame.digit);
         return;
       case 'error':
         // Twilio's description quotes our frame back; only the fact is logged.
@@ -195,6 +227,7 @@ export function runRelaySession(
 
   socket.on('close', () => {
     closed = true;
+    keypad.stop();
     current?.controller.abort();
     void admission()
       .then(() => turns)

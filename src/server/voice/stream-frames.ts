@@ -78,7 +78,10 @@ export const modelEvent = z.discriminatedUnion('type', [
     name: z.string(),
     arguments: z.string(),
   }),
-  z.object({ type: z.literal('response.done') }),
+  z.object({
+    type: z.literal('response.done'),
+    response: z.object({ output: z.array(z.object({ type: z.string() })).optional() }).optional(),
+  }),
   z.object({
     type: z.literal('error'),
     error: z.object({ type: z.string().optional(), code: z.string().nullish() }).optional(),

@@ -12,7 +12,14 @@ import {
   saveSummary,
 } from './call-record.ts';
 import { CALL_TOKEN_PARAMETER } from './call-routes.ts';
-import { admitCall, finishSummary, receiveFrames, type SessionDependencies } from './call-session.ts';
+import {
+  admitCall,
+  callKeypad,
+  finishSummary,
+  receiveFrames,
+  type SessionDependencies,
+} from './call-session.ts';
+import { keypadText } from './keypad.ts';
 import { sessionUpdate } from './realtime-session.ts';
 import {
   audioMs,
@@ -220,11 +227,16 @@ export function runStreamSession(
       case 'response.function_call_arguments.done':
         write(() => runTool(active, state, event));
         return;
-      case 'response.done':
-        // The answer after a transfer's tool call is the goodbye: close once it has played.
-        if (handoffPending)
-          write(async () => toTwilio({ event: 'mark', streamSid, mark: { name: HANDOFF_MARK } }));
+      case 'response.done': {
+        // The answer after a transfer's tool call is the goodbye: close once it has played. The
+        // response that made the call is not; the check waits for the tool's run, queued before.
+        const calledTool = event.response?.output?.some((item) => item.type === 'function_call') ?? false;
+        write(async () => {
+          if (handoffPending && !calledTool)
+            toTwilio({ event: 'mark', streamSid, mark: { name: HANDOFF_MARK } });
+        });
         return;
+      }
       case 'error':
         logger.warn(
           { channel: 'voice', type: event.error?.type, code: event.error?.code },
@@ -233,6 +245,27 @@ export function runStreamSession(
         return;
     }
   }
+
+  const keypad = callKeypad(dependencies, target, {
+    admitted: () => (call && summary ? { call, summary } : undefined),
+    queue: write,
+    // The caller asked for a person: the stream ends at once and the `<Connect action>` dials staff.
+    transferred: () => socket.close(),
+    // An entry (a menu choice, a member number) is the caller's turn, typed instead of said.
+    entry: (active, _state, keys) => {
+      const text = keypadText(keys);
+      lines += 1;
+      const line = String(lines);
+      write(() =>
+        recordSpeech(db, active, { direction: 'inbound', turn: line, text, at: new Date(clock.now()) }),
+      );
+      toModel({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+      });
+      toModel({ type: 'response.create' });
+    },
+  });
 
   async function openModel(active: StoredCall, state: CallSummary): Promise<void> {
     const own = (await dependencies.loadConfig(active.tenantId, 'llm'))?.api_key?.trim();
@@ -320,6 +353,9 @@ export function runStreamSession(
         }
         return;
       }
+      case 'dtmf':
+        keypad.press(frame.dtmf.digit);
+        return;
       case 'stop':
         socket.close();
         return;
@@ -340,6 +376,7 @@ export function runStreamSession(
 
   socket.on('close', () => {
     closed = true;
+    keypad.stop();
     model?.close();
     void admission()
       .then(() => writes)

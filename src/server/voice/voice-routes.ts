@@ -2,6 +2,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ToolRegistry } from '../../agent/tool-registry.ts';
+import type { RequestHumanOptions } from '../../agent/tools/request-human.ts';
 import type { Agent } from '../../agent/types.ts';
 import { parseInput } from '../validate.ts';
 import { type CallRouteDependencies, callRoutes, socketBase } from './call-routes.ts';
@@ -16,6 +17,8 @@ export interface VoiceDependencies extends CallRouteDependencies {
   realtime: { url: string; model: string };
   /** The process-wide model key (OPENAI_API_KEY), for tenants without an `llm` connector. */
   defaultApiKey: string | undefined;
+  /** Tells staff when a caller asks for a person with the keypad. */
+  notifyStaff: RequestHumanOptions['notifyStaff'];
 }
 
 const slugParams = z.object({ tenantSlug: z.string().min(1).max(100) });

@@ -278,6 +278,47 @@ describe('voice: ConversationRelay', () => {
     expect((await callMessage(callSid)).status).toBe('completed');
   });
 
+  it('reads the keypad: an entry ended by # is a turn for the agent, a 0 to begin with reaches staff', async () => {
+    const { socket, callSid } = await connect(9);
+    // A 0 inside an entry is a key like any other (member number 1 0 4).
+    for (const digit of ['1', '0', '4', '#']) socket.send({ type: 'dtmf', digit });
+    const { tokens } = await spokenTurn(socket, 0);
+    expect(tokens.join('').trim()).not.toBe('');
+    const call = await callMessage(callSid);
+    const said = await line.store.db.message.findMany({
+      where: { conversationId: call.conversationId, kind: 'text', direction: 'inbound' },
+    });
+    expect(said.map((row) => row.text)).toEqual(['(keypad) 104']);
+    expect(socket.frames.some((frame) => frame.type === 'end')).toBe(false);
+
+    socket.send({ type: 'dtmf', digit: '0' });
+    const end = await socket.waitFor((frame) => frame.type === 'end', 'the end frame');
+    expect(JSON.parse(String(end.handoffData))).toMatchObject({
+      reason: 'handoff',
+      conversationId: call.conversationId,
+    });
+    socket.close();
+    const action = await line.post('/voice/connected/bakery', {
+      AccountSid: FAKE_ACCOUNT_SID,
+      CallSid: callSid,
+      HandoffData: String(end.handoffData),
+    });
+    expect(action.body).toContain(`<Dial>${STAFF_NUMBER}</Dial>`);
+    const conversation = await line.store.db.conversation.findUniqueOrThrow({
+      where: { id: call.conversationId },
+    });
+    expect(conversation.state).toBe('needs_human');
+    const summary = await eventually(
+      async () => {
+        const [first] = JSON.parse((await callMessage(callSid)).parts) as Array<Record<string, unknown>>;
+        return first?.endedAt !== null && first;
+      },
+      10_000,
+      'the call summary',
+    );
+    expect(summary).toMatchObject({ ended: 'handoff', handoff: { to: STAFF_NUMBER }, turns: 1 });
+  });
+
   it('hangs up, not transfers, when the session ended without a handoff', async () => {
     const { socket, callSid } = await connect(8);
     socket.send({ type: 'prompt', voicePrompt: 'Hello', lang: 'en-US', last: true });

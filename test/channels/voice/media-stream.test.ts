@@ -99,6 +99,27 @@ describe('voice: Media Streams bridged to a realtime model', () => {
     }
   }
 
+  /** The model speaks `frames` as one item's audio deltas. */
+  function speak(session: FakeRealtimeSession, itemId: string, frames: Buffer[]): void {
+    for (const frame of frames) {
+      session.send({ type: 'response.output_audio.delta', item_id: itemId, delta: frame.toString('base64') });
+    }
+  }
+
+  /** The model calls a function; resolves with the output the bridge sends back. */
+  async function callFunction(session: FakeRealtimeSession, callId: string, name: string, args: string) {
+    session.send({
+      type: 'response.function_call_arguments.done',
+      response_id: 'resp_1',
+      item_id: `item_${callId}`,
+      output_index: 0,
+      call_id: callId,
+      name,
+      arguments: args,
+    });
+    return session.waitFor((event) => event.type === 'conversation.item.create', 'the function output');
+  }
+
   const media = (socket: TwilioSocket) => socket.frames.filter((frame) => frame.event === 'media');
 
   async function callSummary(callSid: string) {
@@ -171,13 +192,7 @@ describe('voice: Media Streams bridged to a realtime model', () => {
   it('barge-in clears Twilio’s queue and truncates the answer at the played position', async () => {
     const { socket, session } = await startStream(2);
     const answer = speechFrames('We have many cakes, let me tell you about each of them in detail.');
-    for (const frame of answer) {
-      session.send({
-        type: 'response.output_audio.delta',
-        item_id: 'item_answer_2',
-        delta: frame.toString('base64'),
-      });
-    }
+    speak(session, 'item_answer_2', answer);
     await eventually(() => media(socket).length === answer.length, 20_000, 'the answer at Twilio');
     const marks = socket.frames
       .filter((frame) => frame.event === 'mark')
@@ -215,19 +230,7 @@ describe('voice: Media Streams bridged to a realtime model', () => {
 
   it('runs the model’s function call through the registry, tracks it and returns the result', async () => {
     const { socket, session, callSid } = await startStream(3);
-    session.send({
-      type: 'response.function_call_arguments.done',
-      response_id: 'resp_3',
-      item_id: 'item_call_3',
-      output_index: 0,
-      call_id: 'call_FAKE0001',
-      name: 'read_emails',
-      arguments: '{"limit":2}',
-    });
-    const output = await session.waitFor(
-      (event) => event.type === 'conversation.item.create',
-      'the function output',
-    );
+    const output = await callFunction(session, 'call_FAKE0001', 'read_emails', '{"limit":2}');
     expect(output.item).toMatchObject({ type: 'function_call_output', call_id: 'call_FAKE0001' });
     expect(String((output.item as { output: string }).output)).toContain('SECRET-SUBJECT-2');
     await session.waitFor((event) => event.type === 'response.create', 'response.create');
@@ -302,5 +305,122 @@ describe('voice: Media Streams bridged to a realtime model', () => {
     expect(conversation.contactId).toBe(smsContact!.contactId);
     expect(summary).toMatchObject({ turns: 1, ended: 'caller_hung_up' });
     expect(summary!.latencyMs).toHaveLength(1);
+  });
+
+  /** Twilio's `<Connect action>` request once the stream ended; the conversation and summary after it. */
+  async function afterStream(callSid: string) {
+    const action = await line.post('/voice/connected/bakery', {
+      AccountSid: FAKE_ACCOUNT_SID,
+      CallSid: callSid,
+      CallStatus: 'in-progress',
+    });
+    expect(action.statusCode).toBe(200);
+    await eventually(async () => (await callSummary(callSid)).summary?.endedAt, 20_000, 'the summary');
+    const { call, summary } = await callSummary(callSid);
+    const conversation = await line.store.db.conversation.findUniqueOrThrow({
+      where: { id: call.conversationId },
+    });
+    const lines = await line.store.db.message.findMany({
+      where: { conversationId: call.conversationId, kind: 'text' },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return {
+      twiml: action.body,
+      conversation,
+      summary,
+      lines: lines.map((row) => [row.direction, row.text]),
+    };
+  }
+
+  const dtmf = (digit: string) => ({
+    event: 'dtmf',
+    streamSid: STREAM_SID,
+    sequenceNumber: '5',
+    dtmf: { track: 'inbound_track', digit },
+  });
+
+  it('transfers when the model hands the call to a person: the goodbye plays, the stream ends, <Connect action> dials staff', async () => {
+    const { socket, session, callSid } = await startStream(5);
+    session.send({
+      type: 'conversation.item.input_audio_transcription.completed',
+      item_id: 'item_caller_5',
+      content_index: 0,
+      transcript: 'Can I talk to a real person please?',
+    });
+    const output = await callFunction(
+      session,
+      'call_FAKE0005',
+      'request_human',
+      '{"reason":"customer_asked"}',
+    );
+    expect(output.item).toMatchObject({ type: 'function_call_output', call_id: 'call_FAKE0005' });
+    await session.waitFor((event) => event.type === 'response.create', 'response.create');
+    await eventually(async () => (await callSummary(callSid)).summary?.handoff, 20_000, 'the handoff');
+    // The response that made the call ends (here after the tool ran): that must not end the stream yet.
+    session.send({
+      type: 'response.done',
+      response: {
+        id: 'resp_5',
+        status: 'completed',
+        output: [{ type: 'function_call', name: 'request_human' }],
+      },
+    });
+
+    const goodbye = speechFrames('A colleague will take your call now.');
+    speak(session, 'item_goodbye_5', goodbye);
+    session.send({
+      type: 'response.output_audio_transcript.done',
+      item_id: 'item_goodbye_5',
+      transcript: 'A colleague will take your call now.',
+    });
+    session.send({
+      type: 'response.done',
+      response: { id: 'resp_6', status: 'completed', output: [{ type: 'message', role: 'assistant' }] },
+    });
+    const isHandoffMark = (frame: Record<string, unknown>) =>
+      frame.event === 'mark' && (frame.mark as { name: string }).name === 'handoff';
+    await socket.waitFor(isHandoffMark, 'the handoff mark');
+    // It follows the whole goodbye, so the stream ends once Twilio has played it.
+    expect(media(socket)).toHaveLength(goodbye.length);
+    expect(socket.frames.findIndex(isHandoffMark)).toBe(socket.frames.length - 1);
+    expect(socket.frames.filter((frame) => frame.event !== 'media' && frame.event !== 'mark')).toEqual([]);
+    for (const frame of socket.frames.filter((each) => each.event === 'mark')) {
+      socket.send({ event: 'mark', sequenceNumber: '7', streamSid: STREAM_SID, mark: frame.mark });
+    }
+    await socket.closed;
+
+    const after = await afterStream(callSid);
+    expect(after.twiml).toContain(`<Dial>${STAFF_NUMBER}</Dial>`);
+    expect(after.conversation.state).toBe('needs_human');
+    expect(after.summary).toMatchObject({ ended: 'handoff', handoff: { to: STAFF_NUMBER }, toolCalls: 1 });
+    expect(after.lines).toEqual([
+      ['inbound', 'Can I talk to a real person please?'],
+      ['outbound', 'A colleague will take your call now.'],
+    ]);
+  });
+
+  it('reads the keypad: an entry reaches the model as the caller’s text, a 0 to begin with transfers at once', async () => {
+    const { socket, session, callSid } = await startStream(6);
+    // A 0 inside an entry is a key like any other (member number 1 0 4).
+    for (const digit of ['1', '0', '4', '#']) socket.send(dtmf(digit));
+    const entry = await session.waitFor(
+      (event) => event.type === 'conversation.item.create',
+      'the keypad entry at the model',
+    );
+    expect(entry.item).toEqual({
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: '(keypad) 104' }],
+    });
+    await session.waitFor((event) => event.type === 'response.create', 'response.create');
+    expect(session.closed).toBe(false);
+
+    socket.send(dtmf('0'));
+    await socket.closed;
+    const after = await afterStream(callSid);
+    expect(after.twiml).toContain(`<Dial>${STAFF_NUMBER}</Dial>`);
+    expect(after.conversation.state).toBe('needs_human');
+    expect(after.summary).toMatchObject({ ended: 'handoff', handoff: { to: STAFF_NUMBER } });
+    expect(after.lines).toEqual([['inbound', '(keypad) 104']]);
   });
 });
