@@ -189,6 +189,31 @@ describe('voice: Media Streams bridged to a realtime model', () => {
     await socket.closed;
   });
 
+  it('refuses a forged upgrade, audio before start and a used per-call value: no model session, no audio forwarded', async () => {
+    await expect(openTwilioSocket(line, '/voice/stream/bakery', 'forged-signature')).rejects.toThrow(
+      'upgrade refused: 401',
+    );
+    const early = await openTwilioSocket(line, '/voice/stream/bakery');
+    early.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    sendSpeech(early, speechFrames('Hello'));
+    expect((await early.closed).code).toBe(1008);
+    expect(realtime.sessions).toHaveLength(0);
+
+    const { socket, session, callSid } = await startStream(7);
+    const again = await line.post('/voice/incoming/bakery', incomingCallForm(callSid));
+    const reused = await openTwilioSocket(line, '/voice/stream/bakery');
+    reused.send({
+      event: 'start',
+      streamSid: STREAM_SID,
+      start: { callSid, customParameters: { callToken: callTokenOf(again.body) } },
+    });
+    sendSpeech(reused, speechFrames('Hello'));
+    expect(await reused.closed).toMatchObject({ code: 1008, reason: 'the call value was used already' });
+    expect(realtime.sessions).toHaveLength(1);
+    expect(session.received.some((event) => event.type === 'input_audio_buffer.append')).toBe(false);
+    socket.close();
+  });
+
   it('barge-in clears Twilio’s queue and truncates the answer at the played position', async () => {
     const { socket, session } = await startStream(2);
     const answer = speechFrames('We have many cakes, let me tell you about each of them in detail.');
