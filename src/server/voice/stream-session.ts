@@ -97,12 +97,12 @@ export function runStreamSession(
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   };
   // ws writes each message with a system call of its own; a frame and its mark share one.
-  const connection = (socket as unknown as { _socket?: Socket })._socket;
+  const twilioConnection = (socket as unknown as { _socket?: Socket })._socket;
   const toTwilioTogether = (first: object, second: object) => {
-    connection?.cork();
+    twilioConnection?.cork();
     toTwilio(first);
     toTwilio(second);
-    connection?.uncork();
+    twilioConnection?.uncork();
   };
   const toModel = (event: object) => {
     if (model && modelOpen) model.send(JSON.stringify(event));
@@ -298,22 +298,22 @@ export function runStreamSession(
     if (closed) return;
     const url = `${dependencies.realtime.url}?model=${encodeURIComponent(dependencies.realtime.model)}`;
     // Compressing base64 audio costs CPU on every frame and saves little: never negotiated.
-    const opened = new WebSocket(url, {
+    const connection = new WebSocket(url, {
       headers: { authorization: `Bearer ${apiKey}` },
       perMessageDeflate: false,
     });
-    model = opened;
-    opened.on('open', () => {
+    model = connection;
+    connection.on('open', () => {
       modelOpen = true;
-      opened.send(JSON.stringify(update));
+      connection.send(JSON.stringify(update));
       for (const payload of pending.splice(0)) toModel({ type: 'input_audio_buffer.append', audio: payload });
     });
-    opened.on('message', (data) => {
+    connection.on('message', (data) => {
       const event = readModelEvent(data);
       if (event) onModelEvent(active, state, event);
     });
-    opened.on('error', failed);
-    opened.on('close', () => {
+    connection.on('error', failed);
+    connection.on('close', () => {
       modelOpen = false;
       // Without its model the call has nothing to say: end the stream (the action hangs up).
       if (!closed) socket.close();
