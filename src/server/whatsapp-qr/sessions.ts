@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import QRCode from 'qrcode';
 import { humanPauseMs, TENANT_FIELD, whatsappQrConnector } from '../../channels/whatsapp-qr/config.ts';
 import type { WhatsAppQrLinks } from '../../channels/whatsapp-qr/link.ts';
 import type { BackoffOptions } from '../../channels/whatsapp-qr/reconnect.ts';
@@ -177,11 +176,14 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       handlers: {
         onState: (change) => onState(tenantId, lease, change),
         onQr: (qr) => {
-          void QRCode.toDataURL(qr).then((dataUrl) => {
-            const event: PairingEvent = { type: 'qr', qr, dataUrl };
-            if (entry) entry.lastQr = event;
-            emit(tenantId, event);
-          });
+          // The QR encoder is imported when a pairing first shows a code.
+          void import('qrcode')
+            .then(({ default: QRCode }) => QRCode.toDataURL(qr))
+            .then((dataUrl) => {
+              const event: PairingEvent = { type: 'qr', qr, dataUrl };
+              if (entry) entry.lastQr = event;
+              emit(tenantId, event);
+            });
         },
         onMessages: async (upsert) => {
           touch(tenantId);
