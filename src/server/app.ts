@@ -272,7 +272,18 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     }),
   );
   const whatsappQr = gatewayWhatsAppQrSessions(
-    { config, db, keyRing, clock, events, configs, ingestor, onIngested: wakeWorker, logger: app.log },
+    {
+      config,
+      db,
+      keyRing,
+      clock,
+      events,
+      configs,
+      ingestor,
+      onIngested: wakeWorker,
+      logger: app.log,
+      notifyLoggedOut: notifier.channelLoggedOut,
+    },
     dependencies.whatsappQr,
   );
   environment.whatsappQr = whatsappQr.links;

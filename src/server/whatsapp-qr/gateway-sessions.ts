@@ -19,7 +19,15 @@ export interface WhatsAppQrOverrides {
 export function gatewayWhatsAppQrSessions(
   dependencies: { config: Config } & Pick<
     WhatsAppQrSessionsOptions,
-    'db' | 'keyRing' | 'clock' | 'events' | 'configs' | 'ingestor' | 'onIngested' | 'logger'
+    | 'db'
+    | 'keyRing'
+    | 'clock'
+    | 'events'
+    | 'configs'
+    | 'ingestor'
+    | 'onIngested'
+    | 'logger'
+    | 'notifyLoggedOut'
   >,
   overrides: WhatsAppQrOverrides = {},
 ) {

@@ -20,7 +20,7 @@ import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import type { Db } from '../../store/index.ts';
+import type { Db, DbTransaction } from '../../store/index.ts';
 import type { EventBus } from '../events.ts';
 import { createAuthStorage } from './auth-storage.ts';
 import { storeStatuses, storeUpsert } from './inbound.ts';
@@ -61,6 +61,11 @@ export interface WhatsAppQrSessionsOptions {
   pacing?: SendPacing;
   backoff?: BackoffOptions;
   logger: FastifyBaseLogger;
+  /** Queues the staff notice that the phone logged the link out, in the given transaction. */
+  notifyLoggedOut?(
+    tx: DbTransaction,
+    request: { tenantId: string; channel: string; channelName: string },
+  ): Promise<void>;
 }
 
 interface Held {
@@ -153,6 +158,13 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         channel: whatsappQrConnector.id,
         state: 'logged_out',
       });
+      // And by mail (the tenant's SMTP `notify_email`), since nobody may be looking at the workspace.
+      const notify = options.notifyLoggedOut;
+      if (notify) {
+        await db.$transaction((tx) =>
+          notify(tx, { tenantId, channel: whatsappQrConnector.id, channelName: whatsappQrConnector.name }),
+        );
+      }
     }
   }
 
