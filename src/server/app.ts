@@ -275,6 +275,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     {
       config,
       db,
+      store,
       keyRing,
       clock,
       events,
@@ -406,7 +407,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     callTokenTtlMs: 60_000,
   });
 
-  whatsappQr.start();
+  await whatsappQr.start();
   app.addHook('onClose', async () => {
     // First: sockets stop and their leases go back, so another process can take over at once.
     await whatsappQr.close();

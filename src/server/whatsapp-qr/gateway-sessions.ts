@@ -20,6 +20,7 @@ export function gatewayWhatsAppQrSessions(
   dependencies: { config: Config } & Pick<
     WhatsAppQrSessionsOptions,
     | 'db'
+    | 'store'
     | 'keyRing'
     | 'clock'
     | 'events'

@@ -20,7 +20,7 @@ import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import type { Db, DbTransaction } from '../../store/index.ts';
+import type { Db, DbTransaction, Store } from '../../store/index.ts';
 import type { EventBus } from '../events.ts';
 import { createAuthStorage } from './auth-storage.ts';
 import { storeStatuses, storeUpsert } from './inbound.ts';
@@ -28,6 +28,12 @@ import { type LidMappings, loadLidMappings } from './lid-mappings.ts';
 import type { MediaStore } from './media-store.ts';
 import { createResumeAgentHandler, RESUME_AGENT_JOB, recordPhoneReply } from './phone-replies.ts';
 import { createSessionLeases, type HeldLease } from './session-leases.ts';
+import {
+  createSessionRelay,
+  type RelayedCommand,
+  type RelayedPairing,
+  type SessionRelay,
+} from './session-relay.ts';
 
 /** What the pairing stream tells the browser. */
 export type PairingEvent =
@@ -45,6 +51,8 @@ export interface SessionStatus {
 
 export interface WhatsAppQrSessionsOptions {
   db: Db;
+  /** Its LISTEN (PostgreSQL) joins the processes: pairing changes and staff commands reach the holder. */
+  store: Pick<Store, 'listen'>;
   keyRing: KeyRing;
   clock: Clock;
   events: EventBus;
@@ -72,7 +80,6 @@ interface Held {
   session: WhatsAppQrSession;
   lease: HeldLease;
   mappings: LidMappings;
-  lastQr?: PairingEvent;
 }
 
 /** How often `lastEventAt` is written at most, per session: each message must not cost a write. */
@@ -84,7 +91,9 @@ const EVENT_TIME_WRITE_MS = 30_000;
  * socket, and every send first confirms the lease's fencing token. Sessions that were linked
  * are taken up again by whichever process gets the lease, after a restart or when their
  * holder died. State changes are audited, stored for the catalog and streamed to pairing
- * clients; a logout by the phone marks the connector `error` and tells staff live.
+ * clients in every process; staff commands sent to a process that does not hold the session
+ * are passed to the one that does. A logout by the phone marks the connector `error` and
+ * tells staff live and by mail.
  */
 export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
   const { db, keyRing, clock, events, configs, logger } = options;
@@ -93,17 +102,41 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
   const held = new Map<string, Held>();
   const starting = new Map<string, Promise<Held>>();
   const listeners = new Map<string, Set<(event: PairingEvent) => void>>();
+  /** The QR of each tenant now pairing, wherever its session is held: a new pairing client sees it first. */
+  const lastQr = new Map<string, PairingEvent>();
+  let relay: SessionRelay | undefined;
+  let delivery: Promise<unknown> = Promise.resolve();
   const lastEventWrite = new Map<string, number>();
   let heartbeat: NodeJS.Timeout | undefined;
   let closed = false;
   let auditChain: Promise<unknown> = Promise.resolve();
 
-  function emit(tenantId: string, event: PairingEvent): void {
-    for (const listener of listeners.get(tenantId) ?? []) listener(event);
+  /** Hands a pairing change to this process's pairing clients, in the order the changes came. */
+  function deliver(tenantId: string, pairing: RelayedPairing): void {
+    delivery = delivery
+      .then(async () => {
+        const event: PairingEvent =
+          pairing.type === 'qr' ? { ...pairing, dataUrl: await QRCode.toDataURL(pairing.qr) } : pairing;
+        if (event.type === 'qr') lastQr.set(tenantId, event);
+        else if (event.state !== 'pairing') lastQr.delete(tenantId);
+        for (const listener of listeners.get(tenantId) ?? []) listener(event);
+      })
+      .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr pairing change not shown'));
+  }
+
+  /** Announces a pairing change of a session held here to every process's pairing clients. */
+  function announce(tenantId: string, pairing: RelayedPairing): void {
+    if (!relay) {
+      deliver(tenantId, pairing);
+      return;
+    }
+    relay
+      .pairing(tenantId, pairing)
+      .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr pairing change not relayed'));
   }
 
   function onState(tenantId: string, lease: HeldLease, change: SessionStateChange): void {
-    emit(tenantId, { type: 'state', state: change.state, reason: change.reason });
+    announce(tenantId, { type: 'state', state: change.state, reason: change.reason });
     auditChain = auditChain
       .then(() => persistState(tenantId, lease, change))
       .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr state not recorded'));
@@ -179,7 +212,6 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
 
   async function startHeld(tenantId: string, lease: HeldLease): Promise<Held> {
     const mappings = await loadLidMappings(db, tenantId);
-    let entry: Held | undefined;
     const session = createSession({
       storage: createAuthStorage({ db, keyRing, tenantId }),
       createSocket: options.createSocket,
@@ -188,13 +220,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       handlers: {
         onState: (change) => onState(tenantId, lease, change),
-        onQr: (qr) => {
-          void QRCode.toDataURL(qr).then((dataUrl) => {
-            const event: PairingEvent = { type: 'qr', qr, dataUrl };
-            if (entry) entry.lastQr = event;
-            emit(tenantId, event);
-          });
-        },
+        onQr: (qr) => announce(tenantId, { type: 'qr', qr }),
         onMessages: async (upsert) => {
           touch(tenantId);
           await storeUpsert(
@@ -228,7 +254,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
           logger.error({ err: error, tenantId, where }, 'whatsapp_qr event handling failed'),
       },
     });
-    entry = { session, lease, mappings };
+    const entry = { session, lease, mappings };
     held.set(tenantId, entry);
     await session.start();
     return entry;
@@ -285,15 +311,25 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     heartbeat.unref?.();
   }
 
-  function heldOrFail(tenantId: string): Held {
-    const entry = held.get(tenantId);
-    if (!entry) {
-      throw new AppError(
-        'CONFLICT',
-        'WhatsApp (QR) is not running in this gateway process; connect it first',
-      );
-    }
-    return entry;
+  /** Passes a command to the process holding the session; CONFLICT when none can (one process, or none answers). */
+  async function elsewhere(tenantId: string, request: RelayedCommand): Promise<string> {
+    const row = await db.whatsappQrSession.findUnique({
+      where: { tenantId },
+      select: { owner: true, leaseExpiresAt: true },
+    });
+    const heldElsewhere = row?.owner && Number(row.leaseExpiresAt) > clock.now();
+    if (relay?.shared && heldElsewhere) return relay.request(tenantId, request);
+    throw new AppError('CONFLICT', 'WhatsApp (QR) is not running in any gateway process; connect it first');
+  }
+
+  /** A command from another process: carried out only where the session is held. */
+  async function onRequest(tenantId: string, request: RelayedCommand) {
+    if (!held.has(tenantId)) return undefined;
+    if (request.command === 'connect') await sessions.connect(tenantId, request.actor);
+    if (request.command === 'logout') await sessions.logout(tenantId, request.actor);
+    if (request.command === 'pairing_code')
+      return { result: await sessions.pairingCode(tenantId, request.phone) };
+    return { result: '' };
   }
 
   const links: WhatsAppQrLinks = {
@@ -340,8 +376,17 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     links,
     leases,
 
-    /** Starts the heartbeat that keeps leases and takes up linked sessions without a holder. */
-    start(): void {
+    /**
+     * Joins the other gateway processes (on PostgreSQL) and starts the heartbeat that keeps
+     * leases and takes up linked sessions without a holder.
+     */
+    async start(): Promise<void> {
+      relay = await createSessionRelay({
+        db,
+        store: options.store,
+        handlers: { onPairing: deliver, onRequest },
+        onError: (error) => logger.error({ err: error }, 'whatsapp_qr relay failed'),
+      });
       scheduleBeat();
     },
 
@@ -366,13 +411,18 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         entry = undefined;
       }
       entry ??= await takeUp(tenantId);
-      if (!entry) throw new AppError('CONFLICT', 'another gateway process holds this WhatsApp session');
+      if (!entry) {
+        // Another process holds it: that one starts the link (and audits it).
+        await elsewhere(tenantId, { command: 'connect', actor });
+        return sessions.status(tenantId);
+      }
       await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.connect', target: 'whatsapp_qr' });
       return sessions.status(tenantId);
     },
 
     async pairingCode(tenantId: string, phone: string): Promise<string> {
-      const entry = heldOrFail(tenantId);
+      const entry = held.get(tenantId);
+      if (!entry) return elsewhere(tenantId, { command: 'pairing_code', phone });
       try {
         return await entry.session.requestPairingCode(phone);
       } catch (error) {
@@ -381,7 +431,11 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     },
 
     async logout(tenantId: string, actor: string): Promise<void> {
-      const entry = heldOrFail(tenantId);
+      const entry = held.get(tenantId);
+      if (!entry) {
+        await elsewhere(tenantId, { command: 'logout', actor });
+        return;
+      }
       await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.logout', target: 'whatsapp_qr' });
       await entry.session.logout();
     },
@@ -402,8 +456,8 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       const set = listeners.get(tenantId) ?? new Set();
       listeners.set(tenantId, set);
       set.add(listener);
-      const entry = held.get(tenantId);
-      if (entry?.session.state === 'pairing' && entry.lastQr) listener(entry.lastQr);
+      const current = lastQr.get(tenantId);
+      if (current) listener(current);
       return () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(tenantId);
@@ -425,6 +479,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       }
       held.clear();
       await auditChain;
+      await relay?.close();
     },
   };
   return sessions;
