@@ -61,6 +61,7 @@ import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
+import { conversationMediaRoutes } from './routes/conversation-media.ts';
 import { conversationReadRoutes } from './routes/conversation-read.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
@@ -80,6 +81,7 @@ import { callListRoutes } from './voice/call-list-routes.ts';
 import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { gatewayWhatsAppQrSessions, type WhatsAppQrOverrides } from './whatsapp-qr/gateway-sessions.ts';
+import { createMediaStore } from './whatsapp-qr/media-store.ts';
 import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
@@ -368,6 +370,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       clock,
       events,
       channels,
+      maxDeliveryAttempts: config.maxDeliveryAttempts,
+      onReplyRecorded: wakeWorker,
+    });
+    await admin.register(conversationMediaRoutes, {
+      db,
+      clock,
+      events,
+      channels,
+      mediaStore: createMediaStore(config.dataDir),
       maxDeliveryAttempts: config.maxDeliveryAttempts,
       onReplyRecorded: wakeWorker,
     });

@@ -5,8 +5,12 @@ import type { Db, Store } from '../../store/index.ts';
 
 const CHANNEL = 'switchboard_whatsapp_qr';
 
-/** How long a process waits for the session's holder to carry out a command. */
-const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long a process waits for the session's holder to take a command on (a NOTIFY round
+ * trip), then for it to be carried out (a logout or a pairing code over WhatsApp's socket).
+ */
+const ACCEPT_TIMEOUT_MS = 2_000;
+const RESULT_TIMEOUT_MS = 30_000;
 
 /** A pairing change as it travels between processes: the QR as its raw string (each process draws the PNG). */
 export type RelayedPairing =
@@ -22,16 +26,16 @@ export type RelayedCommand =
 type RelayMessage =
   | { kind: 'pairing'; tenantId: string; pairing: RelayedPairing }
   | { kind: 'request'; id: string; tenantId: string; request: RelayedCommand }
+  | { kind: 'accepted'; id: string }
   | { kind: 'reply'; id: string; result?: string; error?: { code: ErrorCode; message: string } };
 
 export interface SessionRelayHandlers {
   /** Every pairing change of every tenant, from whichever process holds the session (this one too). */
   onPairing(tenantId: string, pairing: RelayedPairing): void;
-  /**
-   * Carries out a command if this process holds the tenant's session; resolves to undefined
-   * when it does not (the holder answers), to the command's result otherwise.
-   */
-  onRequest(tenantId: string, request: RelayedCommand): Promise<{ result: string } | undefined>;
+  /** Whether this process holds the tenant's session (only the holder takes commands on). */
+  holds(tenantId: string): boolean;
+  /** Carries out a command on a session held here; resolves to its result (a pairing code, or empty). */
+  carryOut(tenantId: string, request: RelayedCommand): Promise<string>;
 }
 
 /**
@@ -46,10 +50,12 @@ export async function createSessionRelay(options: {
   store: Pick<Store, 'listen'>;
   handlers: SessionRelayHandlers;
   onError(error: unknown): void;
-  requestTimeoutMs?: number;
 }) {
   const { db, handlers, onError } = options;
-  const waiting = new Map<string, { resolve(result: string): void; reject(error: Error): void }>();
+  const waiting = new Map<
+    string,
+    { accepted(): void; resolve(result: string): void; reject(error: Error): void }
+  >();
   // Pairing changes are published one after the other: pooled connections could reorder them.
   let publishing: Promise<unknown> = Promise.resolve();
 
@@ -58,9 +64,11 @@ export async function createSessionRelay(options: {
   };
 
   async function answer(message: Extract<RelayMessage, { kind: 'request' }>): Promise<void> {
+    if (!handlers.holds(message.tenantId)) return;
+    await publish({ kind: 'accepted', id: message.id });
     try {
-      const outcome = await handlers.onRequest(message.tenantId, message.request);
-      if (outcome) await publish({ kind: 'reply', id: message.id, result: outcome.result });
+      const result = await handlers.carryOut(message.tenantId, message.request);
+      await publish({ kind: 'reply', id: message.id, result });
     } catch (error) {
       const failure =
         error instanceof AppError
@@ -74,6 +82,7 @@ export async function createSessionRelay(options: {
     const message = JSON.parse(payload) as RelayMessage;
     if (message.kind === 'pairing') handlers.onPairing(message.tenantId, message.pairing);
     else if (message.kind === 'request') void answer(message).catch(onError);
+    else if (message.kind === 'accepted') waiting.get(message.id)?.accepted();
     else {
       const pending = waiting.get(message.id);
       if (!pending) return;
@@ -102,22 +111,26 @@ export async function createSessionRelay(options: {
 
     /**
      * Asks the process holding the tenant's session to carry out `request`; resolves to its
-     * result, rethrows its error, and fails with CONFLICT when no holder answers in time.
+     * result, rethrows its error, and fails with CONFLICT when no holder takes it on or
+     * finishes in time.
      */
     async request(tenantId: string, request: RelayedCommand): Promise<string> {
       const id = randomUUID();
       const answered = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          reject(
-            new AppError(
-              'CONFLICT',
-              'the gateway process holding this WhatsApp session did not answer; try again',
-            ),
-          );
-        }, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
-        timer.unref?.();
+        const expire = (message: string) =>
+          setTimeout(() => {
+            waiting.delete(id);
+            reject(new AppError('CONFLICT', message));
+          }, ACCEPT_TIMEOUT_MS).unref();
+        let timer = expire('no gateway process holding this WhatsApp session answered; try again');
         waiting.set(id, {
+          accepted: () => {
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+              waiting.delete(id);
+              reject(new AppError('CONFLICT', 'the WhatsApp session did not finish in time; try again'));
+            }, RESULT_TIMEOUT_MS).unref();
+          },
           resolve: (result) => {
             clearTimeout(timer);
             resolve(result);

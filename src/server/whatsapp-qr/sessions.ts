@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import QRCode from 'qrcode';
+import type { OutboundMedia } from '../../channels/types.ts';
 import { humanPauseMs, TENANT_FIELD, whatsappQrConnector } from '../../channels/whatsapp-qr/config.ts';
 import type { WhatsAppQrLinks } from '../../channels/whatsapp-qr/link.ts';
 import type { BackoffOptions } from '../../channels/whatsapp-qr/reconnect.ts';
@@ -322,14 +324,31 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     throw new AppError('CONFLICT', 'WhatsApp (QR) is not running in any gateway process; connect it first');
   }
 
-  /** A command from another process: carried out only where the session is held. */
-  async function onRequest(tenantId: string, request: RelayedCommand) {
-    if (!held.has(tenantId)) return undefined;
+  /** A command from another process, for a session held here. */
+  async function carryOut(tenantId: string, request: RelayedCommand): Promise<string> {
+    if (request.command === 'pairing_code') return sessions.pairingCode(tenantId, request.phone);
     if (request.command === 'connect') await sessions.connect(tenantId, request.actor);
-    if (request.command === 'logout') await sessions.logout(tenantId, request.actor);
-    if (request.command === 'pairing_code')
-      return { result: await sessions.pairingCode(tenantId, request.phone) };
-    return { result: '' };
+    else await sessions.logout(tenantId, request.actor);
+    return '';
+  }
+
+  /** Baileys' content for a file staff sent: read from the media store, only from the tenant's own folder. */
+  async function mediaContent(
+    tenantId: string,
+    media: OutboundMedia,
+    caption: string,
+  ): Promise<Parameters<WhatsAppQrSession['send']>[1]> {
+    if (!media.storeId.startsWith(`${tenantId}/`))
+      throw new AppError('PROVIDER_REJECTED', 'the file belongs to another tenant');
+    const bytes = await readFile(options.mediaStore.pathOf(media.storeId)).catch((error) => {
+      throw new AppError('PROVIDER_REJECTED', 'the file to send is no longer stored', { cause: error });
+    });
+    const mimetype = media.mimeType;
+    const captioned = caption ? { caption } : {};
+    if (media.mediaType === 'image') return { image: bytes, mimetype, ...captioned };
+    if (media.mediaType === 'video') return { video: bytes, mimetype, ...captioned };
+    if (media.mediaType === 'audio') return { audio: bytes, mimetype };
+    return { document: bytes, mimetype, fileName: media.fileName ?? 'document', ...captioned };
   }
 
   const links: WhatsAppQrLinks = {
@@ -345,9 +364,10 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         };
       }
       try {
-        const id = await entry.session.send(message.chatId, { text: message.text }, () =>
-          leases.confirm(entry.lease),
-        );
+        const content = message.media
+          ? await mediaContent(tenantId, message.media, message.text)
+          : { text: message.text };
+        const id = await entry.session.send(message.chatId, content, () => leases.confirm(entry.lease));
         return { outcome: 'sent', providerMessageId: id };
       } catch (error) {
         if (error instanceof AppError) return { outcome: 'failed', error };
@@ -384,7 +404,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       relay = await createSessionRelay({
         db,
         store: options.store,
-        handlers: { onPairing: deliver, onRequest },
+        handlers: { onPairing: deliver, holds: (tenantId) => held.has(tenantId), carryOut },
         onError: (error) => logger.error({ err: error }, 'whatsapp_qr relay failed'),
       });
       scheduleBeat();
