@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
-import { type IngestStatements, ingestStatements, type MessageRow } from '../store/ingest-statements.ts';
+import {
+  type IngestStatements,
+  ingestStatements,
+  type JobRow,
+  type MessageRow,
+} from '../store/ingest-statements.ts';
 import { resolveContacts } from './contacts.ts';
 import { key, uniqueBy } from './sets.ts';
 import { capMessageText } from './text-cap.ts';
@@ -34,8 +39,24 @@ export interface StoredInbound {
   channel: string;
 }
 
-/** Called in the storing transaction, so follow-up work (the respond job) commits with the message. */
+/** Called in the storing transaction, so follow-up work (events, reopening) commits with the message. */
 export type OnStored = (tx: DbTransaction, messages: StoredInbound[]) => Promise<void>;
+
+/** A job to queue for a stored inbound message (its respond job). */
+export interface JobForMessage {
+  kind: string;
+  payload: unknown;
+  runAtMs: number;
+}
+
+/**
+ * The job queued for each newly stored inbound message, written with the message by the
+ * batch's driver statements: the same row `enqueueJobs` (src/queue/jobs.ts) would write.
+ */
+export type JobFor = (message: StoredInbound) => JobForMessage;
+
+// The queue's default (src/queue/jobs.ts, `enqueueJobs`).
+const JOB_MAX_ATTEMPTS = 8;
 
 /**
  * Stores a batch of webhook deliveries in one transaction: drops messages already stored
@@ -46,7 +67,12 @@ export type OnStored = (tx: DbTransaction, messages: StoredInbound[]) => Promise
  * run as the store's driver statements (`ingestStatements`), in the transaction Prisma opened,
  * where `onStored` and the edits, statuses and subscriptions run through Prisma.
  */
-export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStored): Promise<IngestOutcome[]> {
+export async function ingestBatch(
+  db: Db,
+  items: IngestItem[],
+  onStored: OnStored,
+  jobFor?: JobFor,
+): Promise<IngestOutcome[]> {
   return db.$transaction(async (tx) => {
     const statements = ingestStatements(db, tx);
     const outcomes = items.map(() => ({ stored: 0, duplicates: 0 }));
@@ -60,7 +86,7 @@ export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStore
     }
     const fresh = await dropDuplicates(statements, messages, outcomes);
     if (fresh.length > 0) {
-      const stored = await storeMessages(tx, statements, fresh);
+      const stored = await storeMessages(tx, statements, fresh, jobFor);
       for (const entry of fresh) outcomes[entry.item]!.stored += 1;
       await onStored(tx, stored);
     }
@@ -113,6 +139,7 @@ async function storeMessages(
   tx: DbTransaction,
   statements: IngestStatements,
   fresh: PendingMessage[],
+  jobFor: JobFor | undefined,
 ): Promise<StoredInbound[]> {
   const now = new Date();
   const contactIds = await resolveContacts(statements, fresh, now);
@@ -145,12 +172,33 @@ async function storeMessages(
   });
   await statements.insert('messages', rows);
   await statements.touchConversations([...new Set(rows.map((row) => row.conversationId))], now);
-  return rows.map((row) => ({
+  const stored = rows.map((row) => ({
     id: row.id,
     tenantId: row.tenantId,
     conversationId: row.conversationId,
     channel: row.channel,
   }));
+  if (jobFor)
+    await statements.insert(
+      'jobs',
+      stored.map((message) => jobRow(message, jobFor(message), now)),
+    );
+  return stored;
+}
+
+function jobRow(message: StoredInbound, job: JobForMessage, now: Date): JobRow {
+  return {
+    id: randomUUID(),
+    tenantId: message.tenantId,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload),
+    status: 'queued',
+    runAtMs: BigInt(job.runAtMs),
+    attempts: 0,
+    maxAttempts: JOB_MAX_ATTEMPTS,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** Maps tenant+channel+chat id → conversation id, opening conversations for new chats. */

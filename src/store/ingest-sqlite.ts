@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { DriverRowWriter } from './driver-rows.ts';
 import {
   type ChatKey,
   type IdentityKey,
-  type IngestRows,
   type IngestStatements,
   ingestColumns,
   type MessageKey,
@@ -25,7 +25,7 @@ type Statement = Database.Statement<unknown[], unknown>;
 export function sqliteIngestStatements(
   handle: Database.Database,
   prepare: (sql: string) => Statement,
-): IngestStatements {
+): IngestStatements & { writeRows: DriverRowWriter } {
   const statements = new Map<string, Statement>();
   const statement = (sql: string) => {
     let prepared = statements.get(sql);
@@ -54,8 +54,23 @@ export function sqliteIngestStatements(
       });
     };
 
+  // One cached single-row INSERT per table and column list, run once per row.
+  const writeRows = async (
+    table: string,
+    rows: Array<Record<string, unknown>>,
+    columns: ReadonlyArray<string> = Object.keys(rows[0] ?? {}),
+  ) => {
+    inTransaction();
+    if (rows.length === 0) return;
+    const insert = statement(
+      `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    for (const row of rows) insert.run(...columns.map((column) => sqliteValue(row[column])));
+  };
+
   // Each call runs to its end without yielding: no statement of another query comes between.
   return {
+    writeRows,
     storedMessages: lookUp(
       'SELECT "providerMessageId" FROM "messages" WHERE "tenantId" = ? AND "channel" = ? AND "providerMessageId" = ?',
       (key: MessageKey) => [key.tenantId, key.channel, key.providerMessageId],
@@ -77,16 +92,8 @@ export function sqliteIngestStatements(
       (key, id) => ({ ...key, id }),
     ),
     async insert(table, rows) {
-      inTransaction();
-      if (rows.length === 0) return;
       const columns = ingestColumns[table] as ReadonlyArray<string>;
-      const insert = statement(
-        `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      );
-      for (const row of rows as Array<IngestRows[typeof table]>) {
-        const values = row as unknown as Record<string, unknown>;
-        insert.run(...columns.map((column) => sqliteValue(values[column])));
-      }
+      await writeRows(table, rows as unknown as Array<Record<string, unknown>>, columns);
     },
     async touchConversations(ids, at) {
       inTransaction();

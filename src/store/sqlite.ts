@@ -4,9 +4,10 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type Database from 'better-sqlite3';
 import type { Connection } from './db.ts';
+import { writeRowsOnDriver } from './driver-rows.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
 import { sqliteIngestStatements } from './ingest-sqlite.ts';
-import { type IngestStatements, provideIngestStatements } from './ingest-statements.ts';
+import { provideIngestStatements } from './ingest-statements.ts';
 import { cacheStatements } from './statement-cache.ts';
 
 // WAL lets readers work beside the single writer, and with synchronous=NORMAL a commit no longer
@@ -33,14 +34,16 @@ export async function connectSqlite(file: string): Promise<Connection> {
   const adapterFactory = withConnectionSetup(driver);
   // The client's connection (not the engine's) carries the ingest statements; it is opened on
   // the client's first query, and again if the client reconnects.
-  let ingest: IngestStatements | undefined;
+  let ingest: ReturnType<typeof sqliteIngestStatements> | undefined;
   const db = new PrismaClient({
     adapter: withConnectionSetup(driver, (handle, prepare) => {
       ingest = sqliteIngestStatements(handle, prepare);
     }),
   });
-  provideIngestStatements(db, () => {
+  provideIngestStatements(db, (tx) => {
     if (ingest === undefined) throw new Error('the SQLite client is not connected');
+    // The rows other modules add to the batch through `insertRows` go on the driver too.
+    writeRowsOnDriver(tx, ingest.writeRows);
     return ingest;
   });
   // One file, no pool: its size and the write-ahead log's (which grows when checkpoints lag).
