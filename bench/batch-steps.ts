@@ -1,47 +1,61 @@
 /**
- * Where one group-commit batch spends its time, statement by statement, without HTTP:
- * `ingestBatch` on a fresh SQLite file with batches of distinct Telegram-shaped messages
- * spread over 1,000 chats (created in a warm-up, then reused), each statement timed through
- * a Prisma query extension.
+ * What one group-commit batch costs, without HTTP: `ingestBatch` on a fresh SQLite file (or
+ * on a scratch PostgreSQL database with DATABASE_URL) with batches of distinct Telegram-shaped
+ * messages spread over 1,000 chats (created in a warm-up, then reused). The same batches run
+ * with more and more of the gateway's follow-up work in the storing transaction, so each
+ * line's difference to the one before is what that work costs: nothing (the messages' own
+ * driver statements), the respond jobs, the `message_received` events, the check for closed
+ * conversations to reopen. Besides the wall time it reports the CPU time of this process
+ * per batch, which a machine busy with other work distorts far less. The configurations take turns, batch by batch, so that drift in
+ * the machine's load falls on all of them.
  *
- *   npx tsx bench/batch-steps.ts [batch size, default 50] [batches, default 60]
+ *   npx tsx bench/batch-steps.ts [batch size, default 50] [batches per configuration, default 60]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { createTracker } from '../src/analytics/tracker.ts';
 import { systemClock } from '../src/core/clock.ts';
-import { type IngestItem, ingestBatch } from '../src/normalizer/ingest.ts';
-import { enqueueResponses } from '../src/server/respond-job.ts';
-import { type Db, openStore } from '../src/store/index.ts';
+import { reopenWhenCustomerWrites } from '../src/normalizer/conversation-state.ts';
+import { type IngestItem, ingestBatch, type JobFor, type OnStored } from '../src/normalizer/ingest.ts';
+import { enqueueForwarding } from '../src/server/analytics-forward-job.ts';
+import { receivedEvents } from '../src/server/message-analytics.ts';
+import { RESPOND_JOB } from '../src/server/respond-job.ts';
+import { createTestStore } from '../test/support/database.ts';
 import { chatOf, providerMessageIdOf } from './lib/updates.ts';
 
 const CHATS = 1_000;
 const batchSize = Number(process.argv[2] ?? 50);
 const batches = Number(process.argv[3] ?? 60);
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-bench-steps-'));
-const store = await openStore({ dataDir });
-const steps = new Map<string, { ms: number; calls: number }>();
-const timed = store.db.$extends({
-  query: {
-    async $allOperations({ model, operation, args, query }) {
-      const started = performance.now();
-      try {
-        return await query(args);
-      } finally {
-        const name = model ? `${model}.${operation}` : operation;
-        const step = steps.get(name) ?? { ms: 0, calls: 0 };
-        step.ms += performance.now() - started;
-        step.calls += 1;
-        steps.set(name, step);
-      }
-    },
-  },
-});
-// The extension keeps the model API; only its type is wider than the one ingestBatch takes.
-const db = timed as unknown as Db;
+// A fresh SQLite file, or a scratch database on the PostgreSQL server DATABASE_URL names.
+const store = await createTestStore();
+const db = store.db;
 const tenant = await db.tenant.create({ data: { slug: 'bench', name: 'Bench' } });
-const onStored = enqueueResponses(systemClock);
+const tracker = createTracker({
+  db,
+  clock: systemClock,
+  logger: { warn: () => undefined },
+  onWritten: enqueueForwarding(systemClock),
+});
+// The respond job as the gateway writes it (src/server/app.ts).
+const jobFor: JobFor = (message) => ({
+  kind: RESPOND_JOB,
+  payload: { messageId: message.id },
+  runAtMs: systemClock.now(),
+});
+const nothing: OnStored = async () => undefined;
+const events: OnStored = (tx, messages) => tracker.trackInTransaction(tx, receivedEvents(messages));
+const configurations: Array<{ name: string; onStored: OnStored; jobFor?: JobFor }> = [
+  { name: 'messages only (driver statements)', onStored: nothing },
+  { name: '+ respond jobs as driver statements', onStored: nothing, jobFor },
+  { name: '+ `message_received` events', onStored: events, jobFor },
+  {
+    name: '+ closed-conversation check (the gateway)',
+    onStored: async (tx, messages) => {
+      await reopenWhenCustomerWrites(tx, messages);
+      await events(tx, messages);
+    },
+    jobFor,
+  },
+];
 
 let lastId = 0;
 const nextBatch = (): IngestItem[] =>
@@ -68,24 +82,31 @@ const nextBatch = (): IngestItem[] =>
   });
 
 // Warm-up: creates every chat's contact and conversation and lets V8 optimize.
-while (lastId < 2 * CHATS) await ingestBatch(db, nextBatch(), onStored);
-steps.clear();
-const started = performance.now();
-for (let batch = 0; batch < batches; batch += 1) await ingestBatch(db, nextBatch(), onStored);
-const elapsed = performance.now() - started;
-
-const line = (name: string, ms: number, calls: number) =>
-  `| ${name} | ${(ms / batches).toFixed(2)} | ${(calls / batches).toFixed(1)} |`;
-process.stdout.write(
-  `${batches} batches of ${batchSize}: ${(elapsed / batches).toFixed(2)} ms per batch, ` +
-    `${Math.round((batches * batchSize) / (elapsed / 1000))} messages/s\n\n` +
-    '| statement | ms per batch | calls per batch |\n| --- | ---: | ---: |\n',
-);
-let statements = 0;
-for (const [name, step] of steps) {
-  statements += step.ms;
-  process.stdout.write(`${line(name, step.ms, step.calls)}\n`);
+const gateway = configurations.at(-1)!;
+while (lastId < 2 * CHATS) await ingestBatch(db, nextBatch(), gateway.onStored, gateway.jobFor);
+const elapsed = configurations.map(() => 0);
+const cpu = configurations.map(() => 0);
+for (let batch = 0; batch < batches; batch += 1) {
+  for (const [index, configuration] of configurations.entries()) {
+    const items = nextBatch();
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    await ingestBatch(db, items, configuration.onStored, configuration.jobFor);
+    const used = process.cpuUsage(cpuStarted);
+    elapsed[index]! += performance.now() - started;
+    cpu[index]! += (used.user + used.system) / 1000;
+  }
 }
-process.stdout.write(`${line('rest (transaction, JavaScript)', elapsed - statements, 0)}\n`);
-await store.close();
-await rm(dataDir, { recursive: true, force: true });
+
+process.stdout.write(
+  `${store.dialect}, ${batches} batches of ${batchSize} per configuration\n\n` +
+    '| configuration | ms per batch | messages/s | CPU ms per batch |\n| --- | ---: | ---: | ---: |\n',
+);
+for (const [index, configuration] of configurations.entries()) {
+  const ms = elapsed[index]! / batches;
+  process.stdout.write(
+    `| ${configuration.name} | ${ms.toFixed(2)} | ${Math.round((batchSize * 1000) / ms).toLocaleString('en')} | ${(cpu[index]! / batches).toFixed(2)} |\n`,
+  );
+}
+await tracker.close();
+await store.dispose();

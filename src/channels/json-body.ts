@@ -7,10 +7,11 @@ import { AppError } from '../core/errors.ts';
  */
 export function readJsonObject(rawBody: Buffer, expected: string): Record<string, unknown> {
   let body: unknown;
+  const text = rawBody.toString('utf8');
   try {
-    body = JSON.parse(rawBody.toString('utf8'), (_key, value: unknown) =>
-      typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
-    );
+    // JSON cannot carry a raw NUL inside a string, only the escape `\u0000`: a body without
+    // that text has none, and skips the reviver (a call per value, most of the parse's cost).
+    body = text.includes('\\u0000') ? JSON.parse(text, dropNul) : JSON.parse(text);
   } catch {
     throw new AppError('MALFORMED_PAYLOAD', 'body is not valid JSON');
   }
@@ -19,3 +20,6 @@ export function readJsonObject(rawBody: Buffer, expected: string): Record<string
   }
   return body as Record<string, unknown>;
 }
+
+const dropNul = (_key: string, value: unknown) =>
+  typeof value === 'string' ? value.replaceAll('\u0000', '') : value;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { DbTransaction } from '../store/index.ts';
+import type { ContactRow, IdentityRow, IngestStatements } from '../store/ingest-statements.ts';
 import { phoneOf } from './phone-identity.ts';
-import { groupBy, key, uniqueBy } from './sets.ts';
+import { key, uniqueBy } from './sets.ts';
 import type { InboundMessageEvent } from './types.ts';
 
 type Sender = { tenantId: string; channel: string; event: Pick<InboundMessageEvent, 'sender'> };
@@ -12,20 +12,21 @@ const senderKey = (entry: Sender) => key(entry.tenantId, entry.channel, entry.ev
  * Maps tenant+channel+sender id → contact id, creating identities not seen before. A new
  * identity on a phone channel joins the contact that already has that number in the tenant
  * (an SMS sender who later calls or writes on WhatsApp is one customer); any other new identity
- * gets a contact of its own.
+ * gets a contact of its own. `now` is the batch's time, stored as the new rows' creation time.
  */
-export async function resolveContacts(tx: DbTransaction, fresh: Sender[]): Promise<Map<string, string>> {
+export async function resolveContacts(
+  statements: IngestStatements,
+  fresh: Sender[],
+  now: Date,
+): Promise<Map<string, string>> {
   const senders = uniqueBy(fresh, senderKey);
-  const identities = await tx.channelIdentity.findMany({
-    where: {
-      OR: groupBy(senders, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
-        tenantId: group[0]!.tenantId,
-        channel: group[0]!.channel,
-        externalId: { in: group.map((entry) => entry.event.sender.externalId) },
-      })),
-    },
-    select: { tenantId: true, channel: true, externalId: true, contactId: true },
-  });
+  const identities = await statements.identities(
+    senders.map((entry) => ({
+      tenantId: entry.tenantId,
+      channel: entry.channel,
+      externalId: entry.event.sender.externalId,
+    })),
+  );
   const contactIds = new Map(
     identities.map((identity) => [
       key(identity.tenantId, identity.channel, identity.externalId),
@@ -37,59 +38,55 @@ export async function resolveContacts(tx: DbTransaction, fresh: Sender[]): Promi
     .map((entry) => ({ entry, phone: phoneOf(entry.channel, entry.event.sender.externalId) }));
   if (missing.length === 0) return contactIds;
 
-  const byPhone = await contactsByPhone(tx, missing);
-  const newContacts: Sender[] = [];
-  const newIdentities = missing.map(({ entry, phone }) => {
+  const byPhone = await contactsByPhone(statements, missing);
+  const newContacts: ContactRow[] = [];
+  const newIdentities = missing.map(({ entry, phone }): IdentityRow => {
     const phoneKey = phone === null ? null : key(entry.tenantId, phone);
     let contactId = phoneKey === null ? undefined : byPhone.get(phoneKey);
     if (contactId === undefined) {
       contactId = randomUUID();
-      newContacts.push(entry);
+      newContacts.push({
+        id: contactId,
+        tenantId: entry.tenantId,
+        displayName: entry.event.sender.displayName ?? null,
+        locale: entry.event.sender.locale ?? null,
+        optedOut: false,
+        createdAt: now,
+        updatedAt: now,
+      });
       // A second new identity with this number in the same batch joins this contact.
       if (phoneKey !== null) byPhone.set(phoneKey, contactId);
     }
     contactIds.set(senderKey(entry), contactId);
     return {
+      id: randomUUID(),
       tenantId: entry.tenantId,
       contactId,
       channel: entry.channel,
       externalId: entry.event.sender.externalId,
       username: entry.event.sender.username ?? null,
       phone,
+      createdAt: now,
     };
   });
-  await tx.contact.createMany({
-    data: newContacts.map((entry) => ({
-      id: contactIds.get(senderKey(entry))!,
-      tenantId: entry.tenantId,
-      displayName: entry.event.sender.displayName ?? null,
-      locale: entry.event.sender.locale ?? null,
-    })),
-  });
-  await tx.channelIdentity.createMany({ data: newIdentities });
+  await statements.insert('contacts', newContacts);
+  await statements.insert('channel_identities', newIdentities);
   return contactIds;
 }
 
 /** tenant+phone → the contact of that number's oldest identity, for the numbers among `missing`. */
 async function contactsByPhone(
-  tx: DbTransaction,
+  statements: IngestStatements,
   missing: Array<{ entry: Sender; phone: string | null }>,
 ): Promise<Map<string, string>> {
-  const numbered = missing.filter((item) => item.phone !== null);
-  if (numbered.length === 0) return new Map();
-  const rows = await tx.channelIdentity.findMany({
-    where: {
-      OR: groupBy(numbered, (item) => item.entry.tenantId).map((group) => ({
-        tenantId: group[0]!.entry.tenantId,
-        phone: { in: group.map((item) => item.phone!) },
-      })),
-    },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    select: { tenantId: true, phone: true, contactId: true },
-  });
+  const numbers = uniqueBy(
+    missing.flatMap(({ entry, phone }) => (phone === null ? [] : [{ tenantId: entry.tenantId, phone }])),
+    (number) => key(number.tenantId, number.phone),
+  );
+  if (numbers.length === 0) return new Map();
   const byPhone = new Map<string, string>();
-  for (const row of rows) {
-    const phoneKey = key(row.tenantId, row.phone!);
+  for (const row of await statements.identitiesByPhone(numbers)) {
+    const phoneKey = key(row.tenantId, row.phone);
     if (!byPhone.has(phoneKey)) byPhone.set(phoneKey, row.contactId);
   }
   return byPhone;

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
-import { insertRows } from '../store/insert-rows.ts';
+import {
+  type IngestStatements,
+  ingestStatements,
+  type JobRow,
+  type MessageRow,
+} from '../store/ingest-statements.ts';
 import { resolveContacts } from './contacts.ts';
-import { groupBy, key, uniqueBy } from './sets.ts';
+import { key, uniqueBy } from './sets.ts';
 import { capMessageText } from './text-cap.ts';
 import { resolveThreads } from './threads.ts';
 import type {
@@ -34,18 +39,42 @@ export interface StoredInbound {
   channel: string;
 }
 
-/** Called in the storing transaction, so follow-up work (the respond job) commits with the message. */
+/** Called in the storing transaction, so follow-up work (events, reopening) commits with the message. */
 export type OnStored = (tx: DbTransaction, messages: StoredInbound[]) => Promise<void>;
+
+/** A job to queue for a stored inbound message (its respond job). */
+export interface JobForMessage {
+  kind: string;
+  payload: unknown;
+  runAtMs: number;
+}
+
+/**
+ * The job queued for each newly stored inbound message, written with the message by the
+ * batch's driver statements: the same row `enqueueJobs` (src/queue/jobs.ts) would write.
+ */
+export type JobFor = (message: StoredInbound) => JobForMessage;
+
+// The queue's default (src/queue/jobs.ts, `enqueueJobs`).
+const JOB_MAX_ATTEMPTS = 8;
 
 /**
  * Stores a batch of webhook deliveries in one transaction: drops messages already stored
  * (the dedupe key is tenant + channel + provider message id), resolves or creates contacts,
  * identities and conversations, stores the new messages, and applies edits, delivery
  * statuses and subscription changes. Work is done per set, not per message, so a batch of
- * fifty costs about as many statements as a batch of one.
+ * fifty costs about as many statements as a batch of one. The messages' own reads and writes
+ * run as the store's driver statements (`ingestStatements`), in the transaction Prisma opened,
+ * where `onStored` and the edits, statuses and subscriptions run through Prisma.
  */
-export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStored): Promise<IngestOutcome[]> {
+export async function ingestBatch(
+  db: Db,
+  items: IngestItem[],
+  onStored: OnStored,
+  jobFor?: JobFor,
+): Promise<IngestOutcome[]> {
   return db.$transaction(async (tx) => {
+    const statements = ingestStatements(db, tx);
     const outcomes = items.map(() => ({ stored: 0, duplicates: 0 }));
     const messages: Array<{ item: number; tenantId: string; channel: string; event: InboundMessageEvent }> =
       [];
@@ -55,9 +84,9 @@ export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStore
           messages.push({ item: index, tenantId: item.tenantId, channel: item.channel, event });
       }
     }
-    const fresh = await dropDuplicates(tx, messages, outcomes);
+    const fresh = await dropDuplicates(statements, messages, outcomes);
     if (fresh.length > 0) {
-      const stored = await storeMessages(tx, fresh);
+      const stored = await storeMessages(tx, statements, fresh, jobFor);
       for (const entry of fresh) outcomes[entry.item]!.stored += 1;
       await onStored(tx, stored);
     }
@@ -76,25 +105,22 @@ export async function ingestBatch(db: Db, items: IngestItem[], onStored: OnStore
 type PendingMessage = { item: number; tenantId: string; channel: string; event: InboundMessageEvent };
 
 async function dropDuplicates(
-  tx: DbTransaction,
+  statements: IngestStatements,
   messages: PendingMessage[],
   outcomes: IngestOutcome[],
 ): Promise<PendingMessage[]> {
   if (messages.length === 0) return [];
-  const existing = await tx.message.findMany({
-    where: {
-      OR: groupBy(messages, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
-        tenantId: group[0]!.tenantId,
-        channel: group[0]!.channel,
-        providerMessageId: { in: group.map((entry) => entry.event.providerMessageId) },
-      })),
-    },
-    select: { tenantId: true, channel: true, providerMessageId: true },
-  });
-  const seen = new Set(existing.map((row) => key(row.tenantId, row.channel, row.providerMessageId ?? '')));
+  const existing = await statements.storedMessages(
+    uniqueBy(messages, dedupeKeyOf).map((entry) => ({
+      tenantId: entry.tenantId,
+      channel: entry.channel,
+      providerMessageId: entry.event.providerMessageId,
+    })),
+  );
+  const seen = new Set(existing.map((row) => key(row.tenantId, row.channel, row.providerMessageId)));
   const fresh: PendingMessage[] = [];
   for (const entry of messages) {
-    const dedupeKey = key(entry.tenantId, entry.channel, entry.event.providerMessageId);
+    const dedupeKey = dedupeKeyOf(entry);
     if (seen.has(dedupeKey)) {
       outcomes[entry.item]!.duplicates += 1;
       continue;
@@ -106,16 +132,24 @@ async function dropDuplicates(
   return fresh;
 }
 
-async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promise<StoredInbound[]> {
-  const contactIds = await resolveContacts(tx, fresh);
+const dedupeKeyOf = (entry: PendingMessage) =>
+  key(entry.tenantId, entry.channel, entry.event.providerMessageId);
+
+async function storeMessages(
+  tx: DbTransaction,
+  statements: IngestStatements,
+  fresh: PendingMessage[],
+  jobFor: JobFor | undefined,
+): Promise<StoredInbound[]> {
+  const now = new Date();
+  const contactIds = await resolveContacts(statements, fresh, now);
   // A reply that names a stored message (email) joins that message's conversation, whatever its
   // chat id, when the sender is that conversation's contact.
   const threads = await resolveThreads(tx, fresh, (entry) =>
     contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
   );
   const unthreaded = fresh.filter((entry) => !threads.has(entry));
-  const conversationIds = await resolveConversations(tx, unthreaded, contactIds);
-  const now = new Date();
+  const conversationIds = await resolveConversations(statements, unthreaded, contactIds, now);
   const rows = fresh.map((entry): MessageRow => {
     const capped = capMessageText(entry.event.text, entry.event.parts);
     return {
@@ -136,54 +170,52 @@ async function storeMessages(tx: DbTransaction, fresh: PendingMessage[]): Promis
       createdAt: now,
     };
   });
-  // One multi-row INSERT: Prisma's createMany recompiles its plan per call (bench/README.md).
-  await insertRows(tx, 'messages', rows);
-  await tx.conversation.updateMany({
-    where: { id: { in: [...new Set(rows.map((row) => row.conversationId))] } },
-    data: { lastMessageAt: now },
-  });
-  return rows.map((row) => ({
+  await statements.insert('messages', rows);
+  await statements.touchConversations([...new Set(rows.map((row) => row.conversationId))], now);
+  const stored = rows.map((row) => ({
     id: row.id,
     tenantId: row.tenantId,
     conversationId: row.conversationId,
     channel: row.channel,
   }));
+  if (jobFor)
+    await statements.insert(
+      'jobs',
+      stored.map((message) => jobRow(message, jobFor(message), now)),
+    );
+  return stored;
 }
 
-type MessageRow = {
-  id: string;
-  tenantId: string;
-  conversationId: string;
-  channel: string;
-  direction: string;
-  providerMessageId: string;
-  kind: string;
-  text: string | null;
-  parts: string;
-  truncated: boolean;
-  status: string;
-  senderVerified: boolean | null;
-  sentAt: Date;
-  createdAt: Date;
-};
+function jobRow(message: StoredInbound, job: JobForMessage, now: Date): JobRow {
+  return {
+    id: randomUUID(),
+    tenantId: message.tenantId,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload),
+    status: 'queued',
+    runAtMs: BigInt(job.runAtMs),
+    attempts: 0,
+    maxAttempts: JOB_MAX_ATTEMPTS,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
 
 /** Maps tenant+channel+chat id → conversation id, opening conversations for new chats. */
 async function resolveConversations(
-  tx: DbTransaction,
+  statements: IngestStatements,
   fresh: PendingMessage[],
   contactIds: Map<string, string>,
+  now: Date,
 ): Promise<Map<string, string>> {
   const chats = uniqueBy(fresh, (entry) => key(entry.tenantId, entry.channel, entry.event.chatId));
-  const conversations = await tx.conversation.findMany({
-    where: {
-      OR: groupBy(chats, (entry) => key(entry.tenantId, entry.channel)).map((group) => ({
-        tenantId: group[0]!.tenantId,
-        channel: group[0]!.channel,
-        externalChatId: { in: group.map((entry) => entry.event.chatId) },
-      })),
-    },
-    select: { id: true, tenantId: true, channel: true, externalChatId: true },
-  });
+  const conversations = await statements.conversations(
+    chats.map((entry) => ({
+      tenantId: entry.tenantId,
+      channel: entry.channel,
+      externalChatId: entry.event.chatId,
+    })),
+  );
   const conversationIds = new Map(
     conversations.map((conversation) => [
       key(conversation.tenantId, conversation.channel, conversation.externalChatId),
@@ -197,11 +229,14 @@ async function resolveConversations(
     const rows = missing.map((entry) => ({
       id: randomUUID(),
       tenantId: entry.tenantId,
+      contactId: contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId))!,
       channel: entry.channel,
       externalChatId: entry.event.chatId,
-      contactId: contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId))!,
+      state: 'bot',
+      lastMessageAt: now,
+      createdAt: now,
     }));
-    await tx.conversation.createMany({ data: rows });
+    await statements.insert('conversations', rows);
     for (const row of rows) conversationIds.set(key(row.tenantId, row.channel, row.externalChatId), row.id);
   }
   return conversationIds;

@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import type { Db } from '../store/index.ts';
-import { type IngestItem, type IngestOutcome, ingestBatch, type OnStored } from './ingest.ts';
+import { type IngestItem, type IngestOutcome, ingestBatch, type JobFor, type OnStored } from './ingest.ts';
 
 export interface Ingestor {
   /** Resolves once the item is committed; a webhook acknowledges only after that. */
@@ -36,10 +36,12 @@ interface Waiting {
 export function createIngestor(options: {
   db: Db;
   onStored: OnStored;
+  /** The job queued with each stored message (`ingestBatch`). */
+  jobFor?: JobFor;
   maxBatch?: number;
   maxPending?: number;
 }): Ingestor {
-  const { db, onStored } = options;
+  const { db, onStored, jobFor } = options;
   const maxBatch = options.maxBatch ?? 200;
   const maxPending = options.maxPending ?? Number.POSITIVE_INFINITY;
   const waiting: Waiting[] = [];
@@ -51,7 +53,7 @@ export function createIngestor(options: {
   async function writeAlone(entry: Waiting): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const [outcome] = await ingestBatch(db, [entry.item], onStored);
+        const [outcome] = await ingestBatch(db, [entry.item], onStored, jobFor);
         entry.resolve(outcome!);
         return;
       } catch (error) {
@@ -72,6 +74,7 @@ export function createIngestor(options: {
           db,
           batch.map((entry) => entry.item),
           onStored,
+          jobFor,
         );
         for (const [index, entry] of batch.entries()) entry.resolve(outcomes[index]!);
       } catch {

@@ -52,7 +52,7 @@ import { createLoginLimiter } from './login-limiter.ts';
 import { createMetrics } from './metrics.ts';
 import { registerNulGuard } from './nul-guard.ts';
 import { registerOpenApi } from './openapi.ts';
-import { createRespondHandler, enqueueResponses, RESPOND_JOB } from './respond-job.ts';
+import { createRespondHandler, RESPOND_JOB } from './respond-job.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { agentSettingsRoutes } from './routes/agent-settings.ts';
 import { analyticsAdminRoutes } from './routes/analytics-admin.ts';
@@ -269,7 +269,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const ingestor = live.ingestor(
     createIngestor({
       db,
-      onStored: live.onStored(analytics.withReceivedEvents(enqueueResponses(clock))),
+      // Each stored message's respond job is written by the ingest's own driver statements.
+      jobFor: (message) => ({ kind: RESPOND_JOB, payload: { messageId: message.id }, runAtMs: clock.now() }),
+      onStored: live.onStored(analytics.withReceivedEvents(async () => undefined)),
       maxPending: config.ingestQueueLimit,
     }),
   );

@@ -1,5 +1,6 @@
 import { join, raw, sqltag } from '@prisma/client/runtime/client';
 import type { Db, DbTransaction } from './db.ts';
+import { driverRowWriter } from './driver-rows.ts';
 
 export type SqlValue = string | number | bigint | boolean | Date | null;
 
@@ -15,7 +16,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * must give the same columns, including those Prisma fills client-side (`@updatedAt`, and
  * DateTime defaults, whose SQL default is stored in another format than Prisma's own writes);
  * Date parameters are stored exactly as Prisma stores them on both dialects. Table and
- * column names come from our code, never from input, and are checked all the same.
+ * column names come from our code, never from input, and are checked all the same. In a
+ * transaction given a driver writer (`driver-rows.ts`: an ingest batch's on SQLite) the rows
+ * are written by that writer instead, with the same values.
  */
 export async function insertRows(
   db: Db | DbTransaction,
@@ -27,6 +30,8 @@ export async function insertRows(
   for (const name of [table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain SQL identifier`);
   }
+  const writer = driverRowWriter(db);
+  if (writer) return writer(table, rows);
   const columnList = raw(columns.map((column) => `"${column}"`).join(', '));
   const tableName = raw(`"${table}"`);
   const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));

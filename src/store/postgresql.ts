@@ -2,6 +2,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Connection, Db } from './db.ts';
 import { PrismaClient } from './generated/postgresql/client.ts';
+import { postgresqlIngestStatements } from './ingest-postgresql.ts';
+import { provideIngestStatements } from './ingest-statements.ts';
 
 // How much longer than the server's statement timeout the client waits for an answer.
 const CLIENT_GRACE_MS = 5_000;
@@ -36,12 +38,14 @@ export function connectPostgresql(
     statement_timeout: timeouts.statementMs,
     query_timeout: timeouts.statementMs + CLIENT_GRACE_MS,
   });
+  // Both clients are generated from the same models and differ only in provider, so the
+  // PostgreSQL client is typed as the SQLite one. This is the one place that says so.
+  const db = new PrismaClient({
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+  }) as unknown as Db;
+  provideIngestStatements(db, postgresqlIngestStatements);
   return {
-    // Both clients are generated from the same models and differ only in provider, so the
-    // PostgreSQL client is typed as the SQLite one. This is the one place that says so.
-    db: new PrismaClient({
-      adapter: new PrismaPg(pool, { disposeExternalPool: true }),
-    }) as unknown as Db,
+    db,
     state: async () => ({
       pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
     }),

@@ -4,7 +4,10 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type Database from 'better-sqlite3';
 import type { Connection } from './db.ts';
+import { writeRowsOnDriver } from './driver-rows.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
+import { sqliteIngestStatements } from './ingest-sqlite.ts';
+import { provideIngestStatements } from './ingest-statements.ts';
 import { cacheStatements } from './statement-cache.ts';
 
 // WAL lets readers work beside the single writer, and with synchronous=NORMAL a commit no longer
@@ -27,7 +30,22 @@ export async function connectSqlite(file: string): Promise<Connection> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await (await open(file, 'a', 0o600)).close();
   await chmod(file, 0o600);
-  const adapterFactory = withConnectionSetup(new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs }));
+  const driver = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
+  const adapterFactory = withConnectionSetup(driver);
+  // The client's connection (not the engine's) carries the ingest statements; it is opened on
+  // the client's first query, and again if the client reconnects.
+  let ingest: ReturnType<typeof sqliteIngestStatements> | undefined;
+  const db = new PrismaClient({
+    adapter: withConnectionSetup(driver, (handle, prepare) => {
+      ingest = sqliteIngestStatements(handle, prepare);
+    }),
+  });
+  provideIngestStatements(db, (tx) => {
+    if (ingest === undefined) throw new Error('the SQLite client is not connected');
+    // The rows other modules add to the batch through `insertRows` go on the driver too.
+    writeRowsOnDriver(tx, ingest.writeRows);
+    return ingest;
+  });
   // One file, no pool: its size and the write-ahead log's (which grows when checkpoints lag).
   const size = (name: string) =>
     stat(name).then(
@@ -35,7 +53,7 @@ export async function connectSqlite(file: string): Promise<Connection> {
       () => 0,
     );
   return {
-    db: new PrismaClient({ adapter: adapterFactory }),
+    db,
     state: async () => ({ files: { database: await size(file), wal: await size(`${file}-wal`) } }),
     migrationTarget: {
       dialect: 'sqlite',
@@ -49,9 +67,16 @@ export async function connectSqlite(file: string): Promise<Connection> {
 
 /**
  * Runs `connectionSetup` on every connection the adapter opens, the client's and the engine's,
- * and keeps each connection's prepared statements (`cacheStatements`).
+ * and keeps each connection's prepared statements (`cacheStatements`). `onConnected` receives
+ * the connection's handle and its own `prepare`, from before the cache replaced it.
  */
-function withConnectionSetup(factory: PrismaBetterSqlite3): SqlMigrationAwareDriverAdapterFactory {
+function withConnectionSetup(
+  factory: PrismaBetterSqlite3,
+  onConnected?: (
+    handle: Database.Database,
+    prepare: (sql: string) => Database.Statement<unknown[], unknown>,
+  ) => void,
+): SqlMigrationAwareDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
@@ -62,6 +87,8 @@ function withConnectionSetup(factory: PrismaBetterSqlite3): SqlMigrationAwareDri
       const handle = (connection as unknown as { client?: Database.Database }).client;
       if (typeof handle?.prepare !== 'function')
         throw new Error('the SQLite adapter no longer exposes its handle');
+      const prepare = handle.prepare.bind(handle);
+      onConnected?.(handle, (sql) => prepare(sql));
       cacheStatements(handle);
       return connection;
     },

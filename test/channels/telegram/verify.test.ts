@@ -29,6 +29,15 @@ describe('secret token header', () => {
     expect(result).toMatchObject({ reason: expect.stringContaining('missing') });
   });
 
+  it('follows a secret changed in the same configuration object, whose digest it keeps', () => {
+    const values = { ...config };
+    const header = 'x-telegram-bot-api-secret-token';
+    expect(verifyWith({ [header]: secret }, values)).toEqual({ ok: true });
+    values.webhook_secret = 'a-rotated-secret';
+    expect(verifyWith({ [header]: secret }, values).ok).toBe(false);
+    expect(verifyWith({ [header]: 'a-rotated-secret' }, values)).toEqual({ ok: true });
+  });
+
   it('rejects a wrong secret of the same length', () => {
     const [, wrong] = authExample.invalidRequestHeaders;
     expect(wrong!['x-telegram-bot-api-secret-token']).toHaveLength(secret.length);
