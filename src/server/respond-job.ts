@@ -61,7 +61,7 @@ export function createRespondHandler(
 ): JobHandler {
   const { db, agent, clock, channels, maxDeliveryAttempts, onReplyRecorded } = dependencies;
 
-  return async function respond(job) {
+  return async function respond(job, context) {
     const { messageId } = job.payload as RespondPayload;
     const idempotencyKey = `reply:${messageId}`;
     const subject = await loadRespondSubject(db, {
@@ -136,8 +136,8 @@ export function createRespondHandler(
           turnKey: `respond:${message.id}`,
         })
       ).text;
-    const recorded = await db.$transaction((tx) =>
-      enqueueReply(tx, {
+    const recorded = await db.$transaction(async (tx) => {
+      const enqueued = await enqueueReply(tx, {
         tenantId: job.tenantId,
         conversationId: conversation.id,
         channel: message.channel,
@@ -150,8 +150,11 @@ export function createRespondHandler(
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
         ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
-      }),
-    );
+      });
+      // The job ends with the reply it recorded: no statement of its own afterwards.
+      if (enqueued) await context.completeIn?.(tx);
+      return enqueued;
+    });
     if (recorded) onReplyRecorded();
   };
 }
