@@ -15,14 +15,25 @@ if (file) {
   const probe = new Database(':memory:');
   const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1'));
   probe.close();
-  const counts = { statements: 0, transactions: 0, bySql: {} as Record<string, number> };
+  const counts = {
+    statements: 0,
+    transactions: 0,
+    bySql: {} as Record<string, number>,
+    /** Time SQLite spent executing each SQL text, in ms. */
+    msBySql: {} as Record<string, number>,
+  };
   for (const method of ['run', 'all', 'get', 'iterate']) {
     const original = prototype[method];
     prototype[method] = function (this: { source: string }, ...parameters: unknown[]) {
       counts.statements += 1;
       counts.bySql[this.source] = (counts.bySql[this.source] ?? 0) + 1;
       if (this.source.startsWith('BEGIN')) counts.transactions += 1;
-      return original.apply(this, parameters);
+      const started = performance.now();
+      try {
+        return original.apply(this, parameters);
+      } finally {
+        counts.msBySql[this.source] = (counts.msBySql[this.source] ?? 0) + performance.now() - started;
+      }
     };
   }
   setInterval(() => writeFileSync(file, JSON.stringify(counts)), 100).unref();

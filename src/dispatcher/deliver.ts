@@ -150,12 +150,12 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           };
           await pace(adapter, job.tenantId, conversation.externalChatId);
           await context.confirmLease();
+          // Raw statements: Prisma's update reads the whole row back, and this runs for every piece.
+          const now = new Date();
           await db.$transaction([
-            db.outboxMessage.update({
-              where: { id: outboxId },
-              data: { status: 'sending', attempts: { increment: 1 } },
-            }),
-            db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
+            db.$executeRaw`UPDATE "outbox" SET "status" = 'sending', "attempts" = "attempts" + 1,
+                           "updatedAt" = ${now} WHERE "id" = ${outboxId}`,
+            db.$executeRaw`UPDATE "messages" SET "status" = 'sending' WHERE "id" = ${outbox.messageId}`,
           ]);
           unsettled = true;
           const result = await adapter.send(message, { config, environment });
@@ -192,14 +192,11 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     for (let attempt = 1; ; attempt += 1) {
       try {
         await db.$transaction(async (tx) => {
-          await tx.outboxMessage.update({
-            where: { id: outbox.id },
-            data: { status: 'sent', lastError: null },
-          });
-          await tx.message.update({
-            where: { id: outbox.messageId },
-            data: { status: 'sent', providerMessageId, sentAt: new Date(), error: null },
-          });
+          const now = new Date();
+          await tx.$executeRaw`UPDATE "outbox" SET "status" = 'sent', "lastError" = NULL, "updatedAt" = ${now}
+                               WHERE "id" = ${outbox.id}`;
+          await tx.$executeRaw`UPDATE "messages" SET "status" = 'sent', "providerMessageId" = ${providerMessageId},
+                               "sentAt" = ${now}, "error" = NULL WHERE "id" = ${outbox.messageId}`;
           await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversationId), outcome: 'sent' });
           // Not completed when the lease went elsewhere; the send is recorded all the same.
           if (completesJob) await context.completeIn?.(tx);
