@@ -74,6 +74,17 @@ export interface OutboundMessage {
    * stores metadata with a message (Postmark) send it along, so `findSent` can search for it.
    */
   deliveryId?: string;
+  /** A file staff sent (`text` is then its caption), kept in the gateway's media store. */
+  media?: OutboundMedia;
+}
+
+/** A file to send, as the outbox's message references it. */
+export interface OutboundMedia {
+  mediaType: 'image' | 'video' | 'audio' | 'document';
+  mimeType: string;
+  /** The media store's id of the file (`<tenant>/<uuid>`). */
+  storeId: string;
+  fileName?: string;
 }
 
 /** An earlier attempt whose outcome is unknown: the process died after handing it to the provider. */
@@ -131,6 +142,8 @@ export interface ChannelAdapter {
   /** Splits text into the pieces one provider message may carry; default: `splitText` at `maxTextLength`. */
   splitText?(text: string): string[];
   policy?: ChannelPolicy;
+  /** The files the channel can send, if any: their MIME types and the largest size, in bytes. */
+  outboundMedia?: { mimeTypes: readonly string[]; maxBytes: number };
   /** Content types the provider posts webhooks with; anything else is answered 415. */
   contentTypes: string[];
   /** Largest webhook body accepted, in bytes (default 1 MiB). */

@@ -8,6 +8,9 @@ export interface OutboxPiece {
   status: string;
   createdAt: Date;
   text: string | null;
+  /** The message's kind and parts: a media reply carries its file in them. */
+  kind: string;
+  parts: string;
   conversation: { id: string; externalChatId: string };
   optedOut: boolean;
   /** When the customer last wrote in this conversation: the channel's window is counted from it. */
@@ -32,7 +35,7 @@ export async function loadOutboxPiece(
   outboxId: string,
 ): Promise<OutboxPiece | undefined> {
   const rows = await db.$queryRaw<PieceRow[]>`
-    SELECT o."id", o."messageId", o."channel", o."status", o."createdAt", m."text",
+    SELECT o."id", o."messageId", o."channel", o."status", o."createdAt", m."text", m."kind", m."parts",
            c."id" AS "conversationId", c."externalChatId", p."optedOut",
            (SELECT l."createdAt" FROM "messages" l
             WHERE l."conversationId" = c."id" AND l."direction" = 'inbound'
@@ -51,6 +54,8 @@ export async function loadOutboxPiece(
     status: row.status,
     createdAt: row.createdAt,
     text: row.text,
+    kind: row.kind,
+    parts: row.parts,
     conversation: { id: row.conversationId, externalChatId: row.externalChatId },
     // SQLite answers booleans with 0 / 1.
     optedOut: Number(row.optedOut) === 1,

@@ -6,6 +6,7 @@ import type { LeasedJob } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
 import { loadOutboxPiece } from './deliver-load.ts';
+import { outboundMediaOf } from './media-reply.ts';
 import type { DeliverPayload } from './outbox.ts';
 import type { Pacer } from './pacing.ts';
 import { decideDelivery } from './policy.ts';
@@ -125,6 +126,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           text: outbox.text ?? '',
           author: payload.author ?? 'agent',
           deliveryId: outboxId,
+          ...(outbox.kind !== 'text' ? withMedia(outbox.parts) : {}),
           ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
           ...(adapter.threading ? { thread: await conversationThread(db, conversation.id) } : {}),
         };
@@ -310,6 +312,12 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
       if (outcome) await onOutcome?.(tx, outcome);
     });
   }
+}
+
+/** The file a staff message carries, for the channel to send (`media-reply.ts`). */
+function withMedia(parts: string): Pick<OutboundMessage, 'media'> {
+  const media = outboundMediaOf(parts);
+  return media ? { media } : {};
 }
 
 /** Attempts at recording a send in place, with doubling waits from the base: about 3 s in all. */

@@ -12,7 +12,9 @@ export type StaffNotice =
     }
   | { kind: 'needs_human'; conversationId: string; channel: string; reason?: string }
   /** A Google or Microsoft grant stopped working (seen in this conversation's tool call). */
-  | { kind: 'integration_reconnect_needed'; conversationId: string; provider: string };
+  | { kind: 'integration_reconnect_needed'; conversationId: string; provider: string }
+  /** A channel's linked device was logged out (WhatsApp QR unlinked from the phone); no conversation. */
+  | { kind: 'channel_logged_out'; channel: string; channelName: string };
 
 /** What a notice may say about the conversation besides its id. */
 export interface NoticeContext {
@@ -27,6 +29,13 @@ export interface NoticeContext {
  */
 export function composeNotice(notice: StaffNotice, context: NoticeContext, to: string[]): SmtpMail {
   const customer = context.contactName ?? 'a customer';
+  if (notice.kind === 'channel_logged_out') {
+    return {
+      to,
+      subject: `[${context.tenantName}] ${notice.channelName} was logged out: link it again`,
+      text: `The ${notice.channelName} link was logged out from the phone (or by WhatsApp), so messages on it are neither received nor answered. The stored link was deleted.\n\nOpen Integrations in Switchboard, choose Connect and scan the new QR code with the phone.\n`,
+    };
+  }
   if (notice.kind === 'integration_reconnect_needed') {
     return {
       to,

@@ -41,6 +41,13 @@ export function createStaffNotifier(options: StaffNotifierOptions) {
     const config = await loadSmtpConfig(job.tenantId);
     if (!config?.notify_email) return;
     const settings = readSmtpSettings(config);
+    if (notice.kind === 'channel_logged_out') {
+      const tenant = await db.tenant.findUnique({ where: { id: job.tenantId }, select: { name: true } });
+      if (!tenant) return;
+      const context = { tenantName: tenant.name, contactName: null };
+      await sendSmtpMail(settings, composeNotice(notice, context, settings.notifyEmails), egress);
+      return;
+    }
     const conversation = await db.conversation.findFirst({
       where: { id: notice.conversationId, tenantId: job.tenantId },
       select: { tenant: { select: { name: true } }, contact: { select: { displayName: true } } },
@@ -78,6 +85,15 @@ export function createStaffNotifier(options: StaffNotifierOptions) {
     ): Promise<void> {
       const { tenantId, ...notice } = request;
       return enqueue(tx, tenantId, { kind: 'integration_reconnect_needed', ...notice });
+    },
+
+    /** Tells staff a channel's linked device was logged out, in the caller's transaction. */
+    channelLoggedOut(
+      tx: DbTransaction,
+      request: { tenantId: string; channel: string; channelName: string },
+    ): Promise<void> {
+      const { tenantId, ...notice } = request;
+      return enqueue(tx, tenantId, { kind: 'channel_logged_out', ...notice });
     },
 
     jobHandlers: { [NOTIFY_STAFF_JOB]: send } satisfies Record<string, JobHandler>,

@@ -61,6 +61,7 @@ import { auditLogRoutes } from './routes/audit-log.ts';
 import { connectorHubRoutes } from './routes/connector-hub.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationActionRoutes } from './routes/conversation-actions.ts';
+import { conversationMediaRoutes } from './routes/conversation-media.ts';
 import { conversationReadRoutes } from './routes/conversation-read.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
@@ -80,6 +81,7 @@ import { callListRoutes } from './voice/call-list-routes.ts';
 import { voiceRoutes } from './voice/voice-routes.ts';
 import { webUiRoutes } from './web-ui.ts';
 import { gatewayWhatsAppQrSessions, type WhatsAppQrOverrides } from './whatsapp-qr/gateway-sessions.ts';
+import { createMediaStore } from './whatsapp-qr/media-store.ts';
 import { workspaceEvents } from './workspace-events.ts';
 
 export interface AppDependencies {
@@ -272,7 +274,19 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     }),
   );
   const whatsappQr = gatewayWhatsAppQrSessions(
-    { config, db, keyRing, clock, events, configs, ingestor, onIngested: wakeWorker, logger: app.log },
+    {
+      config,
+      db,
+      store,
+      keyRing,
+      clock,
+      events,
+      configs,
+      ingestor,
+      onIngested: wakeWorker,
+      logger: app.log,
+      notifyLoggedOut: notifier.channelLoggedOut,
+    },
     dependencies.whatsappQr,
   );
   environment.whatsappQr = whatsappQr.links;
@@ -359,6 +373,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
       maxDeliveryAttempts: config.maxDeliveryAttempts,
       onReplyRecorded: wakeWorker,
     });
+    await admin.register(conversationMediaRoutes, {
+      db,
+      clock,
+      events,
+      channels,
+      mediaStore: createMediaStore(config.dataDir),
+      maxDeliveryAttempts: config.maxDeliveryAttempts,
+      onReplyRecorded: wakeWorker,
+    });
     await admin.register(eventStreamRoutes, { events });
     await admin.register(conversationReadRoutes, { db, events });
     await admin.register(whatsappQrRoutes, { sessions: whatsappQr });
@@ -395,7 +418,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     callTokenTtlMs: 60_000,
   });
 
-  whatsappQr.start();
+  await whatsappQr.start();
   app.addHook('onClose', async () => {
     // First: sockets stop and their leases go back, so another process can take over at once.
     await whatsappQr.close();

@@ -366,6 +366,21 @@ function workspaceRoutes(): TenantRoute[] {
     refusedOnA('messages', { text: 'reply from B' }),
     {
       method: 'POST',
+      path: '/admin/conversations/:id/media',
+      url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/media`,
+      send: (scene, headers) =>
+        scene.world.gateway.app.inject({
+          method: 'POST',
+          url: `/admin/conversations/${scene.conversationOfA}/media`,
+          headers: { ...headers, 'content-type': 'application/pdf' },
+          payload: Buffer.from('%PDF-1.4\nfile from B\n%%EOF\n'),
+        }),
+      async check(_scene, response) {
+        expectError(response, 404, 'NOT_FOUND');
+      },
+    },
+    {
+      method: 'POST',
       path: '/admin/conversations/:id/read',
       url: ({ conversationOfA }) => `/admin/conversations/${conversationOfA}/read`,
       payload: { messageId: 'any' },

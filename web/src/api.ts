@@ -26,6 +26,23 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     credentials: 'same-origin',
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
+  return answerOf<T>(response);
+}
+
+/** Posts a file as the request body, with its own type as Content-Type (the media upload route). */
+export async function upload<T>(path: string, file: File, query: Record<string, string>): Promise<T> {
+  const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== ''));
+  const response = await fetch(`${path}${search.size > 0 ? `?${search}` : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': file.type || 'application/octet-stream', 'x-csrf-token': csrfToken ?? '' },
+    credentials: 'same-origin',
+    body: file,
+  });
+  return answerOf<T>(response);
+}
+
+/** The body of an API answer, or its catalogue error as an ApiError. */
+async function answerOf<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const data = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok)

@@ -5,6 +5,23 @@ import { prepareWhatsAppQrConfig, TENANT_FIELD, whatsappQrConnector } from './co
 /** WhatsApp's limit for one text message; the dispatcher splits longer replies. */
 const MAX_TEXT_LENGTH = 4096;
 
+/**
+ * What staff may send as a file: types WhatsApp shows inline (image, video, audio) or as a
+ * document, up to WhatsApp's 16 MB media limit (documents may be larger there, not here).
+ */
+export const WHATSAPP_QR_MEDIA = {
+  mimeTypes: [
+    'image/jpeg',
+    'image/png',
+    'video/mp4',
+    'audio/ogg',
+    'audio/mpeg',
+    'audio/mp4',
+    'application/pdf',
+  ],
+  maxBytes: 16 * 1024 * 1024,
+} as const;
+
 const notConnected = () =>
   new AppError('PROVIDER_UNAVAILABLE', 'WhatsApp (QR) is not linked in this gateway; connect it first');
 
@@ -19,6 +36,7 @@ export const whatsappQrAdapter: ChannelAdapter = {
   id: 'whatsapp_qr',
   connector: whatsappQrConnector,
   maxTextLength: MAX_TEXT_LENGTH,
+  outboundMedia: WHATSAPP_QR_MEDIA,
   // Nothing is ever posted to a webhook for this channel: every request is refused as 415.
   contentTypes: [],
   prepareConfig: prepareWhatsAppQrConfig,

@@ -256,7 +256,9 @@ export function createSession(options: SessionOptions): WhatsAppQrSession {
     },
     async send(jid, content, guard) {
       const socket = requireSocket();
-      const text = 'text' in content && typeof content.text === 'string' ? content.text : '';
+      // The typing time of a file is that of its caption.
+      const written = 'text' in content ? content.text : 'caption' in content ? content.caption : '';
+      const text = typeof written === 'string' ? written : '';
       await socket.sendPresenceUpdate('composing', jid).catch(() => {});
       await pacer.wait(text.length);
       await guard();

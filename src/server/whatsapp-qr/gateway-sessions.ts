@@ -19,7 +19,16 @@ export interface WhatsAppQrOverrides {
 export function gatewayWhatsAppQrSessions(
   dependencies: { config: Config } & Pick<
     WhatsAppQrSessionsOptions,
-    'db' | 'keyRing' | 'clock' | 'events' | 'configs' | 'ingestor' | 'onIngested' | 'logger'
+    | 'db'
+    | 'store'
+    | 'keyRing'
+    | 'clock'
+    | 'events'
+    | 'configs'
+    | 'ingestor'
+    | 'onIngested'
+    | 'logger'
+    | 'notifyLoggedOut'
   >,
   overrides: WhatsAppQrOverrides = {},
 ) {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import QRCode from 'qrcode';
+import type { OutboundMedia } from '../../channels/types.ts';
 import { humanPauseMs, TENANT_FIELD, whatsappQrConnector } from '../../channels/whatsapp-qr/config.ts';
 import type { WhatsAppQrLinks } from '../../channels/whatsapp-qr/link.ts';
 import type { BackoffOptions } from '../../channels/whatsapp-qr/reconnect.ts';
@@ -20,7 +22,7 @@ import type { Clock } from '../../core/clock.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ingestor } from '../../normalizer/ingestor.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import type { Db } from '../../store/index.ts';
+import type { Db, DbTransaction, Store } from '../../store/index.ts';
 import type { EventBus } from '../events.ts';
 import { createAuthStorage } from './auth-storage.ts';
 import { storeStatuses, storeUpsert } from './inbound.ts';
@@ -28,6 +30,12 @@ import { type LidMappings, loadLidMappings } from './lid-mappings.ts';
 import type { MediaStore } from './media-store.ts';
 import { createResumeAgentHandler, RESUME_AGENT_JOB, recordPhoneReply } from './phone-replies.ts';
 import { createSessionLeases, type HeldLease } from './session-leases.ts';
+import {
+  createSessionRelay,
+  type RelayedCommand,
+  type RelayedPairing,
+  type SessionRelay,
+} from './session-relay.ts';
 
 /** What the pairing stream tells the browser. */
 export type PairingEvent =
@@ -45,6 +53,8 @@ export interface SessionStatus {
 
 export interface WhatsAppQrSessionsOptions {
   db: Db;
+  /** Its LISTEN (PostgreSQL) joins the processes: pairing changes and staff commands reach the holder. */
+  store: Pick<Store, 'listen'>;
   keyRing: KeyRing;
   clock: Clock;
   events: EventBus;
@@ -61,13 +71,17 @@ export interface WhatsAppQrSessionsOptions {
   pacing?: SendPacing;
   backoff?: BackoffOptions;
   logger: FastifyBaseLogger;
+  /** Queues the staff notice that the phone logged the link out, in the given transaction. */
+  notifyLoggedOut?(
+    tx: DbTransaction,
+    request: { tenantId: string; channel: string; channelName: string },
+  ): Promise<void>;
 }
 
 interface Held {
   session: WhatsAppQrSession;
   lease: HeldLease;
   mappings: LidMappings;
-  lastQr?: PairingEvent;
 }
 
 /** How often `lastEventAt` is written at most, per session: each message must not cost a write. */
@@ -79,7 +93,9 @@ const EVENT_TIME_WRITE_MS = 30_000;
  * socket, and every send first confirms the lease's fencing token. Sessions that were linked
  * are taken up again by whichever process gets the lease, after a restart or when their
  * holder died. State changes are audited, stored for the catalog and streamed to pairing
- * clients; a logout by the phone marks the connector `error` and tells staff live.
+ * clients in every process; staff commands sent to a process that does not hold the session
+ * are passed to the one that does. A logout by the phone marks the connector `error` and
+ * tells staff live and by mail.
  */
 export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
   const { db, keyRing, clock, events, configs, logger } = options;
@@ -88,17 +104,41 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
   const held = new Map<string, Held>();
   const starting = new Map<string, Promise<Held>>();
   const listeners = new Map<string, Set<(event: PairingEvent) => void>>();
+  /** The QR of each tenant now pairing, wherever its session is held: a new pairing client sees it first. */
+  const lastQr = new Map<string, PairingEvent>();
+  let relay: SessionRelay | undefined;
+  let delivery: Promise<unknown> = Promise.resolve();
   const lastEventWrite = new Map<string, number>();
   let heartbeat: NodeJS.Timeout | undefined;
   let closed = false;
   let auditChain: Promise<unknown> = Promise.resolve();
 
-  function emit(tenantId: string, event: PairingEvent): void {
-    for (const listener of listeners.get(tenantId) ?? []) listener(event);
+  /** Hands a pairing change to this process's pairing clients, in the order the changes came. */
+  function deliver(tenantId: string, pairing: RelayedPairing): void {
+    delivery = delivery
+      .then(async () => {
+        const event: PairingEvent =
+          pairing.type === 'qr' ? { ...pairing, dataUrl: await QRCode.toDataURL(pairing.qr) } : pairing;
+        if (event.type === 'qr') lastQr.set(tenantId, event);
+        else if (event.state !== 'pairing') lastQr.delete(tenantId);
+        for (const listener of listeners.get(tenantId) ?? []) listener(event);
+      })
+      .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr pairing change not shown'));
+  }
+
+  /** Announces a pairing change of a session held here to every process's pairing clients. */
+  function announce(tenantId: string, pairing: RelayedPairing): void {
+    if (!relay) {
+      deliver(tenantId, pairing);
+      return;
+    }
+    relay
+      .pairing(tenantId, pairing)
+      .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr pairing change not relayed'));
   }
 
   function onState(tenantId: string, lease: HeldLease, change: SessionStateChange): void {
-    emit(tenantId, { type: 'state', state: change.state, reason: change.reason });
+    announce(tenantId, { type: 'state', state: change.state, reason: change.reason });
     auditChain = auditChain
       .then(() => persistState(tenantId, lease, change))
       .catch((error) => logger.error({ err: error, tenantId }, 'whatsapp_qr state not recorded'));
@@ -153,6 +193,13 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         channel: whatsappQrConnector.id,
         state: 'logged_out',
       });
+      // And by mail (the tenant's SMTP `notify_email`), since nobody may be looking at the workspace.
+      const notify = options.notifyLoggedOut;
+      if (notify) {
+        await db.$transaction((tx) =>
+          notify(tx, { tenantId, channel: whatsappQrConnector.id, channelName: whatsappQrConnector.name }),
+        );
+      }
     }
   }
 
@@ -167,7 +214,6 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
 
   async function startHeld(tenantId: string, lease: HeldLease): Promise<Held> {
     const mappings = await loadLidMappings(db, tenantId);
-    let entry: Held | undefined;
     const session = createSession({
       storage: createAuthStorage({ db, keyRing, tenantId }),
       createSocket: options.createSocket,
@@ -176,13 +222,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       handlers: {
         onState: (change) => onState(tenantId, lease, change),
-        onQr: (qr) => {
-          void QRCode.toDataURL(qr).then((dataUrl) => {
-            const event: PairingEvent = { type: 'qr', qr, dataUrl };
-            if (entry) entry.lastQr = event;
-            emit(tenantId, event);
-          });
-        },
+        onQr: (qr) => announce(tenantId, { type: 'qr', qr }),
         onMessages: async (upsert) => {
           touch(tenantId);
           await storeUpsert(
@@ -216,7 +256,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
           logger.error({ err: error, tenantId, where }, 'whatsapp_qr event handling failed'),
       },
     });
-    entry = { session, lease, mappings };
+    const entry = { session, lease, mappings };
     held.set(tenantId, entry);
     await session.start();
     return entry;
@@ -273,15 +313,42 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     heartbeat.unref?.();
   }
 
-  function heldOrFail(tenantId: string): Held {
-    const entry = held.get(tenantId);
-    if (!entry) {
-      throw new AppError(
-        'CONFLICT',
-        'WhatsApp (QR) is not running in this gateway process; connect it first',
-      );
-    }
-    return entry;
+  /** Passes a command to the process holding the session; CONFLICT when none can (one process, or none answers). */
+  async function elsewhere(tenantId: string, request: RelayedCommand): Promise<string> {
+    const row = await db.whatsappQrSession.findUnique({
+      where: { tenantId },
+      select: { owner: true, leaseExpiresAt: true },
+    });
+    const heldElsewhere = row?.owner && Number(row.leaseExpiresAt) > clock.now();
+    if (relay?.shared && heldElsewhere) return relay.request(tenantId, request);
+    throw new AppError('CONFLICT', 'WhatsApp (QR) is not running in any gateway process; connect it first');
+  }
+
+  /** A command from another process, for a session held here. */
+  async function carryOut(tenantId: string, request: RelayedCommand): Promise<string> {
+    if (request.command === 'pairing_code') return sessions.pairingCode(tenantId, request.phone);
+    if (request.command === 'connect') await sessions.connect(tenantId, request.actor);
+    else await sessions.logout(tenantId, request.actor);
+    return '';
+  }
+
+  /** Baileys' content for a file staff sent: read from the media store, only from the tenant's own folder. */
+  async function mediaContent(
+    tenantId: string,
+    media: OutboundMedia,
+    caption: string,
+  ): Promise<Parameters<WhatsAppQrSession['send']>[1]> {
+    if (!media.storeId.startsWith(`${tenantId}/`))
+      throw new AppError('PROVIDER_REJECTED', 'the file belongs to another tenant');
+    const bytes = await readFile(options.mediaStore.pathOf(media.storeId)).catch((error) => {
+      throw new AppError('PROVIDER_REJECTED', 'the file to send is no longer stored', { cause: error });
+    });
+    const mimetype = media.mimeType;
+    const captioned = caption ? { caption } : {};
+    if (media.mediaType === 'image') return { image: bytes, mimetype, ...captioned };
+    if (media.mediaType === 'video') return { video: bytes, mimetype, ...captioned };
+    if (media.mediaType === 'audio') return { audio: bytes, mimetype };
+    return { document: bytes, mimetype, fileName: media.fileName ?? 'document', ...captioned };
   }
 
   const links: WhatsAppQrLinks = {
@@ -297,9 +364,10 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         };
       }
       try {
-        const id = await entry.session.send(message.chatId, { text: message.text }, () =>
-          leases.confirm(entry.lease),
-        );
+        const content = message.media
+          ? await mediaContent(tenantId, message.media, message.text)
+          : { text: message.text };
+        const id = await entry.session.send(message.chatId, content, () => leases.confirm(entry.lease));
         return { outcome: 'sent', providerMessageId: id };
       } catch (error) {
         if (error instanceof AppError) return { outcome: 'failed', error };
@@ -328,8 +396,17 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     links,
     leases,
 
-    /** Starts the heartbeat that keeps leases and takes up linked sessions without a holder. */
-    start(): void {
+    /**
+     * Joins the other gateway processes (on PostgreSQL) and starts the heartbeat that keeps
+     * leases and takes up linked sessions without a holder.
+     */
+    async start(): Promise<void> {
+      relay = await createSessionRelay({
+        db,
+        store: options.store,
+        handlers: { onPairing: deliver, holds: (tenantId) => held.has(tenantId), carryOut },
+        onError: (error) => logger.error({ err: error }, 'whatsapp_qr relay failed'),
+      });
       scheduleBeat();
     },
 
@@ -354,13 +431,18 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
         entry = undefined;
       }
       entry ??= await takeUp(tenantId);
-      if (!entry) throw new AppError('CONFLICT', 'another gateway process holds this WhatsApp session');
+      if (!entry) {
+        // Another process holds it: that one starts the link (and audits it).
+        await elsewhere(tenantId, { command: 'connect', actor });
+        return sessions.status(tenantId);
+      }
       await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.connect', target: 'whatsapp_qr' });
       return sessions.status(tenantId);
     },
 
     async pairingCode(tenantId: string, phone: string): Promise<string> {
-      const entry = heldOrFail(tenantId);
+      const entry = held.get(tenantId);
+      if (!entry) return elsewhere(tenantId, { command: 'pairing_code', phone });
       try {
         return await entry.session.requestPairingCode(phone);
       } catch (error) {
@@ -369,7 +451,11 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     },
 
     async logout(tenantId: string, actor: string): Promise<void> {
-      const entry = heldOrFail(tenantId);
+      const entry = held.get(tenantId);
+      if (!entry) {
+        await elsewhere(tenantId, { command: 'logout', actor });
+        return;
+      }
       await writeAudit(db, { tenantId, actor, action: 'whatsapp_qr.logout', target: 'whatsapp_qr' });
       await entry.session.logout();
     },
@@ -390,8 +476,8 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       const set = listeners.get(tenantId) ?? new Set();
       listeners.set(tenantId, set);
       set.add(listener);
-      const entry = held.get(tenantId);
-      if (entry?.session.state === 'pairing' && entry.lastQr) listener(entry.lastQr);
+      const current = lastQr.get(tenantId);
+      if (current) listener(current);
       return () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(tenantId);
@@ -413,6 +499,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
       }
       held.clear();
       await auditChain;
+      await relay?.close();
     },
   };
   return sessions;

@@ -2,6 +2,8 @@
  * One owner per linked number across processes: two real gateway processes on one PostgreSQL
  * database race for a linked session; exactly one holds it, the other takes it over within
  * the lease time after the holder is killed, and the dead holder's fencing token is refused.
+ * Meanwhile the pairing stream of the process that does not hold the session shows the
+ * holder's state changes, and a connect sent there reaches the holder.
  * The processes run real Baileys sockets pointed at a closed loopback port, never WhatsApp.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { type FakeTelegram, startFakeTelegram } from '../../fakes/telegram-api.t
 import { createTestStore, postgresServerUrl, type TestStore } from '../../support/database.ts';
 import { ADMIN_TOKEN, eventually } from '../../support/gateway.ts';
 import { crashTestEnvironment, type GatewayProcess, spawnGateway } from '../../support/process.ts';
+import { readEvents } from './pairing-stream.ts';
 
 // Long enough that a heartbeat delayed by a loaded machine does not lose it.
 const LEASE_MS = 5_000;
@@ -64,7 +67,7 @@ describe.runIf(postgresServerUrl())('WhatsApp QR session ownership across proces
       body: JSON.stringify({ slug: 'bakery', name: 'Bakery' }),
     });
     expect(created.status).toBe(201);
-    const tenantId = ((await created.json()) as { id: string }).id;
+    const { id: tenantId, apiToken } = (await created.json()) as { id: string; apiToken: string };
     const second = await start(environment);
     // A link made earlier, whose holder is gone: both processes race to take it up.
     await store.db.whatsappQrSession.create({
@@ -85,6 +88,29 @@ describe.runIf(postgresServerUrl())('WhatsApp QR session ownership across proces
     expect(Number((await holderOf(tenantId)).leaseExpiresAt)).toBeGreaterThan(Number(held.leaseExpiresAt));
 
     const [holder, other] = pidOf(held.owner) === first.child.pid ? [first, second] : [second, first];
+    // Staff whose requests land on the other process see the holder's session change state
+    // (its real socket, pointed at a closed port, keeps reconnecting), and their connect
+    // reaches the holder instead of being refused.
+    const pairing = new AbortController();
+    const stream = await fetch(`${other.url}/admin/channels/whatsapp_qr/pairing`, {
+      headers: { authorization: `Bearer ${apiToken}` },
+      signal: pairing.signal,
+    });
+    expect(stream.status).toBe(200);
+    const events = readEvents(stream);
+    await eventually(
+      () => events.some((event) => event.event === 'state' && event.data.reason !== 'current'),
+      30_000,
+      'a state change of the holder on the other process',
+    );
+    const connect = await fetch(`${other.url}/admin/channels/whatsapp_qr/connect`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
+    expect(connect.status).toBe(200);
+    expect(await connect.json()).toMatchObject({ heldHere: false });
+    pairing.abort();
+    expect((await holderOf(tenantId)).owner).toBe(held.owner);
     const killedAt = Date.now();
     await holder.stop('SIGKILL');
     const next = await eventually(

@@ -3,49 +3,10 @@
  * fresh QR (string and PNG data URL) each time Baileys emits one; the status route and the
  * catalog then show the linked number; pairing by phone number and logout work and are audited.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/gateway.ts';
+import { qrEvents, readEvents } from './pairing-stream.ts';
 import { type QrGateway, startQrGateway } from './qr-gateway.ts';
-
-const qrEvents = readFileSync(
-  '/work/shared/fixtures/whatsapp-baileys/connection_update_qr_login.jsonl',
-  'utf8',
-)
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as { event: string; data: { qr?: string } })
-  .flatMap((entry) => (entry.data.qr ? [entry.data.qr] : []));
-
-interface StreamedEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads server-sent events from a response body as they arrive. */
-function readEvents(response: Response): StreamedEvent[] {
-  const events: StreamedEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-        end = buffer.indexOf('\n\n');
-      }
-    }
-  })();
-  return events;
-}
 
 describe('WhatsApp QR pairing', () => {
   let gateway: QrGateway;

@@ -30,9 +30,14 @@ export interface QrGateway {
 }
 
 export async function startQrGateway(
-  options: { environment?: Record<string, string>; overrides?: WhatsAppQrOverrides } = {},
+  options: {
+    environment?: Record<string, string>;
+    overrides?: WhatsAppQrOverrides;
+    /** A database another gateway uses too (a second process of one deployment); the caller disposes of it. */
+    store?: TestStore;
+  } = {},
 ): Promise<QrGateway> {
-  const store = await createTestStore();
+  const store = options.store ?? (await createTestStore());
   const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-wa-qr-'));
   // Unused here, but the test gateway reaches Telegram only through a fake.
   const telegram = await startFakeTelegram();
@@ -82,7 +87,7 @@ export async function startQrGateway(
     async close() {
       await gateway.close();
       await telegram.close();
-      await store.dispose();
+      if (!options.store) await store.dispose();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,13 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiError, api, type ConversationDetail, type Me, type MessageItem, type StaffUser } from '../api.ts';
+import {
+  ApiError,
+  api,
+  type ConversationDetail,
+  type Me,
+  type MessageItem,
+  type StaffUser,
+  upload,
+} from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { UserOptions } from './UserOptions.tsx';
 
@@ -124,6 +132,8 @@ export function Transcript(props: { id: string; me: Me; users: StaffUser[]; vers
   const [messages, setMessages] = useState<MessageItem[]>([]);
   const [reply, setReply] = useState('');
   const [note, setNote] = useState('');
+  const [file, setFile] = useState<File>();
+  const [caption, setCaption] = useState('');
   const [error, setError] = useState('');
 
   const load = useCallback(async () => {
@@ -158,6 +168,23 @@ export function Transcript(props: { id: string; me: Me; users: StaffUser[]; vers
     event.preventDefault();
     await act('messages', { text: reply });
     setReply('');
+  }
+
+  /** Sends the chosen file through the outbox; the server says when the channel cannot send it. */
+  async function sendFile(event: FormEvent) {
+    event.preventDefault();
+    if (!file) return;
+    setError('');
+    try {
+      const fileName = file.type.startsWith('application/') ? file.name : '';
+      await upload(`/admin/conversations/${id}/media`, file, { caption, fileName });
+      setFile(undefined);
+      setCaption('');
+      (event.target as HTMLFormElement).reset();
+      await load();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught));
+    }
   }
 
   async function addNote(event: FormEvent) {
@@ -229,6 +256,26 @@ export function Transcript(props: { id: string; me: Me; users: StaffUser[]; vers
           </form>
         ) : (
           <p className="muted">{t.takeOverFirst}</p>
+        )}
+        {state === 'human' && (
+          <form className="composer" onSubmit={(event) => void sendFile(event)}>
+            <label>
+              {t.attachFile}
+              <input
+                type="file"
+                accept="image/jpeg,image/png,video/mp4,audio/ogg,audio/mpeg,audio/mp4,application/pdf"
+                onChange={(event) => setFile(event.target.files?.[0])}
+                required
+              />
+            </label>
+            <label>
+              {t.caption}
+              <input value={caption} onChange={(event) => setCaption(event.target.value)} maxLength={1024} />
+            </label>
+            <button type="submit" className="secondary">
+              {t.sendFile}
+            </button>
+          </form>
         )}
         <form className="composer" onSubmit={(event) => void addNote(event)}>
           <label>
