@@ -4,14 +4,18 @@
  * run alternately, so drift in the machine's load falls on all of them.
  *
  *   npm run bench:startup -- --runs 5
+ *   npm run bench:startup -- --runs 3 --baseline /path/to/other/checkout   # before/after
+ *   npm run bench:startup -- --tsx                     # also `node --import tsx src/main.ts`
  *
- * Every run gets a fresh data folder (a first start: migrations run) and is then started
+ * `--baseline` names another checkout whose `dist/` is built (`npm run build` there): its
+ * `node dist/main.js` runs alternately with this one's, so a change is measured before and
+ * after in the same sitting. Every run gets a fresh data folder (a first start: migrations run) and is then started
  * again on the same folder (a restart).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuMs, residentMiB } from './lib/proc.ts';
@@ -19,18 +23,35 @@ import { percentiles } from './lib/reply-load.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { runs: { type: 'string', default: '5' }, idle: { type: 'string', default: '5' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '5' },
+    baseline: { type: 'string' },
+    tsx: { type: 'boolean', default: false },
+  },
 });
 const runs = Number(values.runs);
 const idleSeconds = Number(values.idle);
 
-/** The ways of starting: what `npm start` ran before (TypeScript compiled by tsx at every start) and now. */
-const commands: Record<string, string[]> = {
-  'tsx (src/main.ts)': ['node', '--import', 'tsx', 'src/main.ts'],
-  'built (dist/main.js)': ['node', 'dist/main.js'],
-};
-
 const root = new URL('../', import.meta.url).pathname;
+
+/** A way of starting: the command and the checkout it runs in. */
+interface Command {
+  argv: string[];
+  cwd: string;
+}
+
+/** `npm start` of this checkout, and what the options add: another checkout's, or the sources through tsx. */
+const commands: Record<string, Command> = {
+  'this checkout (dist/main.js)': { argv: ['node', 'dist/main.js'], cwd: root },
+};
+if (values.baseline)
+  commands[`baseline (${values.baseline})`] = {
+    argv: ['node', 'dist/main.js'],
+    cwd: path.resolve(values.baseline),
+  };
+if (values.tsx)
+  commands['tsx (src/main.ts)'] = { argv: ['node', '--import', 'tsx', 'src/main.ts'], cwd: root };
 interface Samples {
   first: number[];
   restart: number[];
@@ -42,6 +63,12 @@ const results: Record<string, Samples> = {};
 for (const name of Object.keys(commands))
   results[name] = { first: [], restart: [], firstCpu: [], restartCpu: [], rssMiB: [] };
 
+// Wall times depend on what else the machine runs; the load average says how much that was.
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+process.stdout.write(`load average at the start: ${load()}\n`);
 for (let run = 0; run < runs; run += 1) {
   for (const [name, command] of Object.entries(commands)) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-startup-'));
@@ -63,6 +90,7 @@ for (let run = 0; run < runs; run += 1) {
   }
 }
 
+process.stdout.write(`load average at the end: ${load()}\n`);
 process.stdout.write(
   '\n| start command | first start p50 (max) | its CPU p50 | restart p50 (max) | its CPU p50 | idle RSS p50 |\n' +
     '| --- | ---: | ---: | ---: | ---: | ---: |\n',
@@ -78,11 +106,11 @@ for (const [name, result] of Object.entries(results)) {
 }
 
 /** Starts the gateway, polls /healthz until 200; with `measureMemory` waits idle and reads its RSS. */
-async function startOnce(command: string[], dataDir: string, measureMemory: boolean) {
+async function startOnce(command: Command, dataDir: string, measureMemory: boolean) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: root,
+  const child = spawn(command.argv[0]!, command.argv.slice(1), {
+    cwd: command.cwd,
     env: {
       ...process.env,
       DATA_DIR: dataDir,
@@ -95,7 +123,7 @@ async function startOnce(command: string[], dataDir: string, measureMemory: bool
   });
   try {
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}`))),
+      child.once('exit', (code) => reject(new Error(`${command.argv.join(' ')} exited with ${code}`))),
     );
     await Promise.race([healthy(port), exited]);
     const healthyMs = performance.now() - started;

@@ -1,9 +1,10 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
+import { lazyModule } from '../core/lazy-module.ts';
 import { shapeReply } from './channel-style.ts';
 import { buildChatContext } from './context.ts';
 import { modelUnavailableReply, replyLanguage } from './offline-agent.ts';
@@ -77,6 +78,15 @@ async function runCall(
   return (await tools.run(call.function.name, input, at)).content;
 }
 
+/** OpenAI's SDK, imported when a tenant's model is first asked, not at start-up (about 90 ms). */
+export const loadOpenAi = lazyModule(() => import('openai'));
+
+/** Whether the SDK threw this; its errors exist only once the SDK was loaded. */
+function isApiError(error: unknown): error is InstanceType<typeof OpenAI.APIError> {
+  const sdk = loadOpenAi.loaded();
+  return sdk !== undefined && error instanceof sdk.default.APIError;
+}
+
 /**
  * The agent on an OpenAI-compatible Chat Completions endpoint with tools. The model may
  * call tools for up to `maxToolRounds` rounds; then it must answer in text. Every request
@@ -87,12 +97,15 @@ async function runCall(
  */
 export function createLlmAgent(options: LlmAgentOptions): Agent {
   const { connection, logger, onFailure } = options;
-  const client = new OpenAI({
-    apiKey: connection.apiKey,
-    baseURL: connection.baseUrl,
-    timeout: options.timeoutMs ?? 20_000,
-    maxRetries: options.maxRetries ?? 2,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+  const loadClient = lazyModule(async () => {
+    const { default: OpenAI } = await loadOpenAi();
+    return new OpenAI({
+      apiKey: connection.apiKey,
+      baseURL: connection.baseUrl,
+      timeout: options.timeoutMs ?? 20_000,
+      maxRetries: options.maxRetries ?? 2,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
   });
   const contextTokens = options.contextTokens ?? 6_000;
 
@@ -120,6 +133,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
           ? { tools, tool_choice: lastRound ? ('none' as const) : ('auto' as const) }
           : {}),
       };
+      const client = await loadClient();
       const onText = input.onText;
       // A listener gets the words as they stream in; the SDK's helper assembles the same completion.
       const completion = onText
@@ -167,7 +181,7 @@ export function createLlmAgent(options: LlmAgentOptions): Agent {
             conversationId: input.conversationId,
             // The SDK's error classes all keep the name "Error"; their class says what happened.
             error: error instanceof Error ? error.constructor.name : typeof error,
-            status: error instanceof OpenAI.APIError ? (error.status ?? null) : null,
+            status: isApiError(error) ? (error.status ?? null) : null,
           },
           'the model could not answer; handing the conversation to staff',
         );

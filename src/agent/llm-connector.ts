@@ -1,8 +1,7 @@
-import OpenAI from 'openai';
 import { classifyConnectionFailure, connectionFailureText } from '../core/connection-failure.ts';
 import type { ConnectionCheck, ConnectorDefinition, ConnectorValues } from '../core/connector.ts';
 import type { Integration } from '../integrations/types.ts';
-import type { ModelConnection } from './llm-agent.ts';
+import { loadOpenAi, type ModelConnection } from './llm-agent.ts';
 
 const docsEnglish = `## Language model (OpenAI-compatible)
 
@@ -65,7 +64,11 @@ export function connectionOf(values: ConnectorValues): ModelConnection | undefin
  * answer came back. Never the status or text of the answer itself, so the test does not
  * tell what runs behind an address.
  */
-function failure(error: unknown, signal: AbortSignal): ConnectionCheck {
+function failure(
+  OpenAI: typeof import('openai').default,
+  error: unknown,
+  signal: AbortSignal,
+): ConnectionCheck {
   if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError)
     return { ok: false, detail: 'the server refused the API key' };
   if (error instanceof OpenAI.RateLimitError) return { ok: false, detail: 'the server limits requests' };
@@ -91,6 +94,7 @@ export const llmIntegration: Integration = {
   async test(values, signal, egress) {
     const connection = connectionOf(values);
     if (!connection) return { ok: false, detail: 'API key and model are required' };
+    const { default: OpenAI } = await loadOpenAi();
     const client = new OpenAI({
       apiKey: connection.apiKey,
       baseURL: connection.baseUrl,
@@ -101,7 +105,7 @@ export const llmIntegration: Integration = {
       await client.models.list({ signal });
       return { ok: true, detail: `the server answered; model ${connection.model} is configured` };
     } catch (error) {
-      return failure(error, signal);
+      return failure(OpenAI, error, signal);
     }
   },
 };

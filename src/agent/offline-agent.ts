@@ -159,7 +159,7 @@ export function createOfflineAgent(options: { now?: () => Date } = {}): Agent {
   return {
     async reply(input): Promise<AgentReply> {
       const language = replyLanguage(input);
-      const text = await answer(input, classify(input, now()), language);
+      const text = await answer(input, await classify(input, now()), language);
       return { text: shapeReply(text, input.channel), toolCalls: [...(input.tools?.calls ?? [])] };
     },
   };

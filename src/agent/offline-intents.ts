@@ -1,4 +1,3 @@
-import * as chrono from 'chrono-node';
 import { matchFaq } from './faq-match.ts';
 import type { AgentInput } from './types.ts';
 
@@ -58,7 +57,9 @@ function pad(value: number): string {
 }
 
 /** A date (and time of day, when certain) in the text, German or English, on or after `now`. */
-export function parseWallClock(text: string, now: Date): WallClock | undefined {
+export async function parseWallClock(text: string, now: Date): Promise<WallClock | undefined> {
+  // Imported when the offline agent first answers: chrono-node's locales cost about 170 ms at start-up.
+  const chrono = await import('chrono-node');
   let dateOnly: WallClock | undefined;
   // A parser may find the date but miss the time the other one reads ("2026-12-09 at 9:00").
   for (const parser of [chrono.de, chrono.en]) {
@@ -74,12 +75,12 @@ export function parseWallClock(text: string, now: Date): WallClock | undefined {
 }
 
 /** The intent of the message being answered. */
-export function classify(input: AgentInput, now: Date): Intent {
+export async function classify(input: AgentInput, now: Date): Promise<Intent> {
   const latest = input.transcript.at(-1);
   if (!latest?.text) return { kind: latest && latest.kind !== 'text' ? 'media' : 'other' };
   const text = latest.text.slice(0, MAX_CLASSIFIED_TEXT);
   if (humanPattern.test(text)) return { kind: 'human' };
-  const when = parseWallClock(text, now);
+  const when = await parseWallClock(text, now);
   if (cancelPattern.test(text) && (calendarPattern.test(text) || bookPattern.test(text)))
     return { kind: 'cancel', ...(when ? { when } : {}) };
   if (bookPattern.test(text) && when?.dateTime)

@@ -1,8 +1,8 @@
 // The egress guard's `fetch`: every connection goes to the address the policy checked, with
 // no second lookup, and redirects are followed only on the checked host.
 import { isIP } from 'node:net';
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { EgressRefused } from './egress-policy.ts';
+import { lazyModule } from './lazy-module.ts';
 
 /** Resolves and checks a destination; returns the address to connect to or throws `EgressRefused`. */
 export type CheckDestination = (host: string, port: number) => Promise<string>;
@@ -28,30 +28,18 @@ function becomesGet(status: number, method: string): boolean {
  * string as input, which is what the SDKs we hand it pass.
  */
 export function createEgressFetch(check: CheckDestination): { fetch: typeof fetch; close(): Promise<void> } {
-  const connectTo = buildConnector({});
-  const dispatcher = new Agent({
-    connect(options, callback) {
-      const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
-      check(options.hostname, port).then(
-        (address) =>
-          connectTo(
-            {
-              ...options,
-              hostname: address,
-              // TLS still verifies the certificate against the name that was asked for.
-              ...(isIP(options.hostname) ? {} : { servername: options.servername || options.hostname }),
-            },
-            callback,
-          ),
-        (error: Error) => callback(error, null),
-      );
-    },
+  // undici and the dispatcher are made on the first fetch: not every gateway fetches at all,
+  // and undici costs about 100 ms at start-up.
+  const loadUndici = lazyModule(async () => {
+    const { Agent, buildConnector, fetch } = await import('undici');
+    return { fetch, dispatcher: dispatcherOf(Agent, buildConnector, check) };
   });
 
   async function egressFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     if (typeof input !== 'string' && !(input instanceof URL)) {
       throw new TypeError('the egress fetch takes a URL, not a Request');
     }
+    const { fetch: undiciFetch, dispatcher } = await loadUndici();
     let url = new URL(input);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -90,5 +78,37 @@ export function createEgressFetch(check: CheckDestination): { fetch: typeof fetc
     }
   }
 
-  return { fetch: egressFetch as typeof fetch, close: () => dispatcher.close() };
+  return {
+    fetch: egressFetch as typeof fetch,
+    close: async () => {
+      await loadUndici.loaded()?.dispatcher.close();
+    },
+  };
+}
+
+/** undici's dispatcher whose connector asks `check` for every new connection and connects to the address it returns. */
+function dispatcherOf(
+  Agent: typeof import('undici').Agent,
+  buildConnector: typeof import('undici').buildConnector,
+  check: CheckDestination,
+) {
+  const connectTo = buildConnector({});
+  return new Agent({
+    connect(options, callback) {
+      const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
+      check(options.hostname, port).then(
+        (address) =>
+          connectTo(
+            {
+              ...options,
+              hostname: address,
+              // TLS still verifies the certificate against the name that was asked for.
+              ...(isIP(options.hostname) ? {} : { servername: options.servername || options.hostname }),
+            },
+            callback,
+          ),
+        (error: Error) => callback(error, null),
+      );
+    },
+  });
 }

@@ -1,7 +1,6 @@
 // The one SMTP client of the gateway (system mail and the mail integration): one TLS rule,
 // connections only through the egress guard, one classification of what went wrong.
 import { isIP } from 'node:net';
-import nodemailer from 'nodemailer';
 import { classifyConnectionFailure } from './connection-failure.ts';
 import type { Egress } from './egress.ts';
 
@@ -30,6 +29,8 @@ const SOCKET_TIMEOUT_MS = 20_000;
 export async function openSmtpTransport(endpoint: SmtpEndpoint, egress: Egress, signal?: AbortSignal) {
   const address = await egress.check(endpoint.host, endpoint.port);
   const servername = isIP(endpoint.host) ? undefined : endpoint.host;
+  // Imported on first use: nodemailer costs about 110 ms at start-up.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: address,
     port: endpoint.port,

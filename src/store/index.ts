@@ -3,6 +3,7 @@
 // writing raw SQL.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import type { Connection, Db } from './db.ts';
 import { type Dialect, dialectOf } from './dialect.ts';
 import { applyPendingMigrations } from './migrate.ts';
@@ -72,6 +73,7 @@ async function connect(
   dialect: Dialect,
   options: { databaseUrl?: string; dataDir: string; postgresqlTimeouts?: PostgresqlTimeouts },
 ): Promise<Connection> {
+  compileWebAssemblyWithLiftoffOnly();
   if (dialect === 'postgresql') {
     const { connectPostgresql } = await import('./postgresql.ts');
     return connectPostgresql(options.databaseUrl!, options.postgresqlTimeouts);
@@ -85,4 +87,16 @@ function sqliteFile(options: { databaseUrl?: string; dataDir: string }): string 
   if (!url) return path.join(options.dataDir, 'switchboard.db');
   if (url.startsWith('file://')) return fileURLToPath(url);
   return path.resolve(url.slice('file:'.length));
+}
+
+/**
+ * Prisma's query compiler (and, for migrations, its schema engine) is WebAssembly, which V8
+ * compiles with its baseline compiler, Liftoff, and then again with its optimizing compiler,
+ * TurboFan, for the functions it runs often. TurboFan's work on these large modules held about
+ * 60 MiB of resident memory in an idle gateway, while queries cost no more CPU without it
+ * (`bench/README.md`, "Start-up"). Set before the generated client compiles the module; the flag
+ * applies to the whole process.
+ */
+function compileWebAssemblyWithLiftoffOnly(): void {
+  setFlagsFromString('--liftoff-only');
 }

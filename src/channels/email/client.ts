@@ -1,4 +1,5 @@
-import { ServerClient } from 'postmark';
+import type { ServerClient } from 'postmark';
+import { lazyModule } from '../../core/lazy-module.ts';
 import { parseRetryAfter } from '../provider-errors.ts';
 import type { ProviderEnvironment } from '../types.ts';
 
@@ -7,6 +8,9 @@ import type { ProviderEnvironment } from '../types.ts';
  * one stuck connection to hold a dispatcher slot; a send normally answers in well under a second.
  */
 const TIMEOUT_SECONDS = 15;
+
+/** Postmark's client, imported when an email tenant first needs it. */
+const loadPostmark = lazyModule(() => import('postmark'));
 
 /** A Postmark client for one server token, and what the last answer said about waiting. */
 export interface PostmarkConnection {
@@ -22,10 +26,11 @@ export interface PostmarkConnection {
  * its scheme `useHttps`. Requests go through the environment's `fetch`, which also lets us
  * read `Retry-After`, a header the client's errors do not carry.
  */
-export function createPostmarkConnection(
+export async function createPostmarkConnection(
   token: string,
   environment: ProviderEnvironment,
-): PostmarkConnection {
+): Promise<PostmarkConnection> {
+  const { ServerClient } = await loadPostmark();
   const base = new URL(environment.postmarkApiUrl);
   let retryAfterMs: number | undefined;
   const client = new ServerClient(token, {

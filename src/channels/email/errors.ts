@@ -1,4 +1,5 @@
-import { Errors } from 'postmark';
+// The error classes' own module: the package's entry point loads the whole client.
+import * as Errors from 'postmark/dist/client/errors/Errors.js';
 import { AppError } from '../../core/errors.ts';
 import { scrubSecrets } from '../provider-errors.ts';
 

@@ -1,5 +1,5 @@
 import type { SendContext, UnsettledSend } from '../types.ts';
-import { createPostmarkConnection } from './client.ts';
+import { createPostmarkConnection, type PostmarkConnection } from './client.ts';
 import { readServerToken } from './config.ts';
 import { toPostmarkError } from './errors.ts';
 import { DELIVERY_METADATA_KEY, postmarkMessageIdHeader } from './send.ts';
@@ -18,9 +18,9 @@ export async function findPostmarkEmail(
   const deliveryId = send.message.deliveryId;
   if (deliveryId === undefined) return undefined;
   const token = context.config.server_token;
-  let connection: ReturnType<typeof createPostmarkConnection> | undefined;
+  let connection: PostmarkConnection | undefined;
   try {
-    connection = createPostmarkConnection(readServerToken(context.config), context.environment);
+    connection = await createPostmarkConnection(readServerToken(context.config), context.environment);
     const found = await connection.client.getOutboundMessages({
       count: 1,
       offset: 0,

@@ -1,7 +1,7 @@
 import type { Header } from 'postmark';
 import { AppError } from '../../core/errors.ts';
 import type { OutboundMessage, SendContext, SendResult } from '../types.ts';
-import { createPostmarkConnection } from './client.ts';
+import { createPostmarkConnection, type PostmarkConnection } from './client.ts';
 import { readFromAddress, readMessageStream, readServerToken } from './config.ts';
 import { toPostmarkError } from './errors.ts';
 import { replySubject } from './subject.ts';
@@ -41,9 +41,9 @@ export async function sendPostmarkEmail(message: OutboundMessage, context: SendC
   const problem = textProblem(message.text);
   if (problem !== undefined) return { outcome: 'failed', error: new AppError('VALIDATION_FAILED', problem) };
   const token = context.config.server_token;
-  let connection: ReturnType<typeof createPostmarkConnection> | undefined;
+  let connection: PostmarkConnection | undefined;
   try {
-    connection = createPostmarkConnection(readServerToken(context.config), context.environment);
+    connection = await createPostmarkConnection(readServerToken(context.config), context.environment);
     const response = await connection.client.sendEmail({
       From: readFromAddress(context.config),
       To: message.chatId,

@@ -8,10 +8,8 @@ import { toPostmarkError } from './errors.ts';
 export async function checkPostmarkConnection(context: SendContext): Promise<ConnectionCheck> {
   const token = context.config.server_token;
   try {
-    const server = await createPostmarkConnection(
-      readServerToken(context.config),
-      context.environment,
-    ).client.getServer();
+    const connection = await createPostmarkConnection(readServerToken(context.config), context.environment);
+    const server = await connection.client.getServer();
     return { ok: true, detail: `Postmark server "${server.Name}"` };
   } catch (error) {
     return {

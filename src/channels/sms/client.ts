@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+import type twilio from 'twilio';
+import { lazyModule } from '../../core/lazy-module.ts';
 import { parseRetryAfter } from '../provider-errors.ts';
 import type { ProviderEnvironment } from '../types.ts';
 import type { SmsAccount } from './config.ts';
@@ -22,18 +23,27 @@ type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient
 /**
  * The SDK's own HTTP client, sending what it would send to `https://api.twilio.com` to the
  * configured API base instead (a loopback fake in tests, a proxy in some deployments). The
- * SDK documents a custom `httpClient` as the way to change its requests.
+ * SDK documents a custom `httpClient` as the way to change its requests. The class extends
+ * the SDK's, so it is made once the SDK is loaded.
  */
-class RebasedRequestClient extends twilio.RequestClient {
-  constructor(private readonly apiBaseUrl: string) {
-    // No keep-alive: a client serves one send, and idle sockets would outlive it.
-    super({ timeout: TIMEOUT_MS, keepAlive: false });
-  }
+function rebasedRequestClient(sdk: typeof twilio) {
+  return class RebasedRequestClient extends sdk.RequestClient {
+    constructor(private readonly apiBaseUrl: string) {
+      // No keep-alive: a client serves one send, and idle sockets would outlive it.
+      super({ timeout: TIMEOUT_MS, keepAlive: false });
+    }
 
-  override request<TData>(options: RequestOptions<TData>) {
-    return super.request<TData>({ ...options, uri: rebase(options.uri, this.apiBaseUrl) });
-  }
+    override request<TData>(options: RequestOptions<TData>) {
+      return super.request<TData>({ ...options, uri: rebase(options.uri, this.apiBaseUrl) });
+    }
+  };
 }
+
+/** The Twilio SDK, imported when an SMS or voice tenant first needs it. */
+const loadTwilio = lazyModule(async () => {
+  const { default: sdk } = await import('twilio');
+  return { sdk, RebasedRequestClient: rebasedRequestClient(sdk) };
+});
 
 /** A Twilio client for one account, and what its last answer asked of us. */
 export interface TwilioConnection {
@@ -47,9 +57,13 @@ export interface TwilioConnection {
  * per operation: `retryAfterMs` reads the client's last answer, which concurrent calls on a
  * shared client would overwrite.
  */
-export function connectTwilio(account: SmsAccount, environment: ProviderEnvironment): TwilioConnection {
+export async function connectTwilio(
+  account: SmsAccount,
+  environment: ProviderEnvironment,
+): Promise<TwilioConnection> {
+  const { sdk, RebasedRequestClient } = await loadTwilio();
   const httpClient = new RebasedRequestClient(environment.twilioApiBaseUrl.replace(/\/+$/, ''));
-  const client = twilio(account.accountSid, account.authToken, {
+  const client = sdk(account.accountSid, account.authToken, {
     httpClient,
     // Retries belong to the dispatcher, which keeps them in the database and honours Retry-After.
     autoRetry: false,

@@ -24,7 +24,7 @@ export async function findTwilioMessage(
   let connection: TwilioConnection | undefined;
   try {
     const account = readSmsAccount(context.config);
-    connection = connectTwilio(account, context.environment);
+    connection = await connectTwilio(account, context.environment);
     const earliest = send.since.getTime() - CLOCK_SKEW_MS;
     const messages = await connection.client.messages.list({
       to: send.message.chatId,

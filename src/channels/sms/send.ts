@@ -19,7 +19,7 @@ export async function sendSmsMessage(message: OutboundMessage, context: SendCont
   let connection: TwilioConnection | undefined;
   try {
     const account = readSmsAccount(context.config);
-    connection = connectTwilio(account, context.environment);
+    connection = await connectTwilio(account, context.environment);
     const statusCallback = context.config.status_callback_url;
     const sent = await connection.client.messages.create({
       to: message.chatId,

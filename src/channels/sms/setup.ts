@@ -17,7 +17,7 @@ import { toTwilioError } from './errors.ts';
  */
 export async function setupSmsWebhook(context: SetupContext): Promise<SetupResult> {
   const account = readSmsAccount(context.config);
-  const connection = connectTwilio(account, context.environment);
+  const connection = await connectTwilio(account, context.environment);
   await step(connection, account, 'checking the account', () =>
     connection.client.api.v2010.accounts(account.accountSid).fetch(),
   );
@@ -56,7 +56,7 @@ export async function teardownSmsWebhook(context: SendContext): Promise<void> {
   const account = readSmsAccount(context.config);
   const { phone_number_sid: numberSid, webhook_url: webhookUrl } = context.config;
   if (account.messagingServiceSid !== undefined || !numberSid || !webhookUrl) return;
-  const connection = connectTwilio(account, context.environment);
+  const connection = await connectTwilio(account, context.environment);
   const number = await step(connection, account, 'reading the number', () =>
     connection.client.incomingPhoneNumbers(numberSid).fetch(),
   );
@@ -70,7 +70,7 @@ export async function teardownSmsWebhook(context: SendContext): Promise<void> {
 export async function checkSmsConnection(context: SendContext): Promise<ConnectionCheck> {
   try {
     const account = readSmsAccount(context.config);
-    const connection = connectTwilio(account, context.environment);
+    const connection = await connectTwilio(account, context.environment);
     const found = await step(connection, account, 'checking the account', () =>
       connection.client.api.v2010.accounts(account.accountSid).fetch(),
     );

@@ -1,4 +1,5 @@
-import { Api } from 'grammy';
+import type { Api } from 'grammy';
+import { lazyModule } from '../../core/lazy-module.ts';
 import type { ProviderEnvironment } from '../types.ts';
 
 /**
@@ -8,16 +9,20 @@ import type { ProviderEnvironment } from '../types.ts';
  */
 const TIMEOUT_SECONDS = 15;
 
+/** grammY, imported when a Telegram tenant first needs it. */
+export const loadGrammy = lazyModule(() => import('grammy'));
+
 /**
  * A grammY `Api` for one bot, pointed at the environment's Bot API root (a loopback fake in
  * tests, a self-hosted Bot API server in some deployments) and using its `fetch`.
  * The token must already be checked with `readBotToken`, since it becomes part of the URL.
  */
-export function createTelegramApi(
+export async function createTelegramApi(
   token: string,
   environment: ProviderEnvironment,
   options: { timeoutSeconds?: number } = {},
-): Api {
+): Promise<Api> {
+  const { Api } = await loadGrammy();
   return new Api(token, {
     // grammY refuses an apiRoot with a trailing slash.
     apiRoot: environment.telegramApiRoot.replace(/\/+$/, ''),

@@ -1,6 +1,6 @@
-import { GrammyError, HttpError } from 'grammy';
 import { AppError } from '../../core/errors.ts';
 import { describeCauses, scrubSecrets } from '../provider-errors.ts';
+import { loadGrammy } from './client.ts';
 
 const TOKEN_PLACEHOLDER = '<bot-token>';
 
@@ -22,7 +22,9 @@ export function scrubToken(text: string, token: string | undefined): string {
  */
 export function toTelegramError(error: unknown, method: string, token: string | undefined): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof GrammyError) {
+  // grammY's errors exist only once grammY is loaded.
+  const grammy = loadGrammy.loaded();
+  if (grammy && error instanceof grammy.GrammyError) {
     const detail = scrubToken(`${error.error_code}: ${error.description}`, token);
     if (error.error_code === 429) {
       const retryAfterSeconds = error.parameters.retry_after;
@@ -36,7 +38,7 @@ export function toTelegramError(error: unknown, method: string, token: string | 
     }
     return new AppError('PROVIDER_REJECTED', `Telegram rejected ${method} (${detail})`);
   }
-  if (error instanceof HttpError) {
+  if (grammy && error instanceof grammy.HttpError) {
     // The body of a proxy error page or a half-written answer does not parse as JSON.
     if (error.error instanceof SyntaxError) {
       return new AppError(

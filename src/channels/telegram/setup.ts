@@ -1,8 +1,7 @@
-import { GrammyError } from 'grammy';
 import type { ConnectionCheck } from '../../core/connector.ts';
 import { AppError } from '../../core/errors.ts';
 import type { SendContext, SetupContext, SetupResult } from '../types.ts';
-import { createTelegramApi } from './client.ts';
+import { createTelegramApi, loadGrammy } from './client.ts';
 import { readBotToken } from './config.ts';
 import { toTelegramError } from './errors.ts';
 
@@ -26,7 +25,7 @@ export async function setupTelegramWebhook(context: SetupContext): Promise<Setup
       'webhook_secret is not set; save the configuration again to generate one',
     );
   }
-  const api = createTelegramApi(token, context.environment);
+  const api = await createTelegramApi(token, context.environment);
   try {
     await api.setWebhook(context.webhookUrl, {
       secret_token: secret,
@@ -47,7 +46,7 @@ export async function setupTelegramWebhook(context: SetupContext): Promise<Setup
 export async function teardownTelegramWebhook(context: SendContext): Promise<void> {
   const token = readBotToken(context.config);
   try {
-    await createTelegramApi(token, context.environment).deleteWebhook();
+    await (await createTelegramApi(token, context.environment)).deleteWebhook();
   } catch (error) {
     throw stepFailure('removing the webhook', 'deleteWebhook', error, token);
   }
@@ -57,7 +56,8 @@ export async function teardownTelegramWebhook(context: SendContext): Promise<voi
 export async function checkTelegramConnection(context: SendContext): Promise<ConnectionCheck> {
   const token = context.config.bot_token;
   try {
-    const bot = await createTelegramApi(readBotToken(context.config), context.environment).getMe();
+    const api = await createTelegramApi(readBotToken(context.config), context.environment);
+    const bot = await api.getMe();
     return { ok: true, detail: `@${bot.username}` };
   } catch (error) {
     return { ok: false, detail: stepFailure('checking the bot', 'getMe', error, token).message };
@@ -71,8 +71,9 @@ export async function checkTelegramConnection(context: SendContext): Promise<Con
 function stepFailure(step: string, method: string, error: unknown, token: string | undefined): AppError {
   const mapped = toTelegramError(error, method, token);
   if (mapped.code === 'VALIDATION_FAILED') return mapped;
+  const GrammyError = loadGrammy.loaded()?.GrammyError;
   const advice =
-    error instanceof GrammyError && error.error_code === 401
+    GrammyError && error instanceof GrammyError && error.error_code === 401
       ? ': Telegram does not accept the bot token; copy it again from BotFather'
       : '';
   return new AppError(mapped.code, `${step} failed${advice} (${mapped.message})`, {

@@ -25,7 +25,7 @@ export async function checkVoiceConnection(context: SendContext): Promise<Connec
     const config = { ...context.config, sms_number: settings.voiceNumber };
     const account = await checkSmsConnection({ config, environment: context.environment });
     if (!account.ok) return account;
-    const connection = connectTwilio(readSmsAccount(config), context.environment);
+    const connection = await connectTwilio(readSmsAccount(config), context.environment);
     const numbers = await connection.client.incomingPhoneNumbers.list({
       phoneNumber: settings.voiceNumber,
       limit: 1,

@@ -1,12 +1,10 @@
-import {
-  type AuthenticationCreds,
-  type AuthenticationState,
-  BufferJSON,
-  initAuthCreds,
-  proto,
-  type SignalDataSet,
-  type SignalDataTypeMap,
+import type {
+  AuthenticationCreds,
+  AuthenticationState,
+  SignalDataSet,
+  SignalDataTypeMap,
 } from '@whiskeysockets/baileys';
+import { loadBaileys, loadedBaileys } from './baileys.ts';
 
 /**
  * Where a link's auth state is kept: opaque strings by key. The gateway's storage seals each
@@ -38,6 +36,7 @@ const CREDS_KEY = 'creds';
  * decryption of later messages.
  */
 export async function loadAuthState(storage: AuthStateStorage): Promise<StoredAuthState> {
+  const { initAuthCreds, proto } = await loadBaileys();
   const stored = (await storage.read([CREDS_KEY])).get(CREDS_KEY);
   const creds: AuthenticationCreds = stored ? deserialize(stored) : initAuthCreds();
   return {
@@ -79,10 +78,10 @@ function keyOf(type: string, id: string): string {
 }
 
 function serialize(value: unknown): string {
-  return JSON.stringify(value, BufferJSON.replacer);
+  return JSON.stringify(value, loadedBaileys().BufferJSON.replacer);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: BufferJSON revives whatever shape was stored.
 function deserialize(text: string): any {
-  return JSON.parse(text, BufferJSON.reviver);
+  return JSON.parse(text, loadedBaileys().BufferJSON.reviver);
 }

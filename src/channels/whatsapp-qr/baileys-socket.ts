@@ -1,4 +1,5 @@
-import { Browsers, makeCacheableSignalKeyStore, makeWASocket } from '@whiskeysockets/baileys';
+import type { makeCacheableSignalKeyStore } from '@whiskeysockets/baileys';
+import { loadedBaileys } from './baileys.ts';
 import type { SocketFactory } from './socket.ts';
 
 /** Baileys' logger shape (pino's). */
@@ -11,8 +12,10 @@ type ILogger = Parameters<typeof makeCacheableSignalKeyStore>[1] & {};
  */
 export function baileysSocketFactory(options: { logger: ILogger; websocketUrl?: string }): SocketFactory {
   const { logger, websocketUrl } = options;
-  return ({ auth }) =>
-    makeWASocket({
+  return ({ auth }) => {
+    // Loaded by then: a session reads its auth state, which loads Baileys, before any socket.
+    const { Browsers, makeCacheableSignalKeyStore, makeWASocket } = loadedBaileys();
+    return makeWASocket({
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
       logger,
       browser: Browsers.ubuntu('Switchboard'),
@@ -20,4 +23,5 @@ export function baileysSocketFactory(options: { logger: ILogger; websocketUrl?: 
       syncFullHistory: false,
       ...(websocketUrl ? { waWebSocketUrl: websocketUrl } : {}),
     });
+  };
 }

@@ -1,4 +1,4 @@
-import { downloadMediaMessage } from '@whiskeysockets/baileys';
+import { loadBaileys } from './baileys.ts';
 import type { MediaDownloader, WhatsAppSocket } from './socket.ts';
 
 /**
@@ -8,6 +8,7 @@ import type { MediaDownloader, WhatsAppSocket } from './socket.ts';
  */
 export function baileysDownloader(socket: () => WhatsAppSocket | undefined): MediaDownloader {
   return async (message, maxBytes) => {
+    const { downloadMediaMessage } = await loadBaileys();
     const current = socket() as { updateMediaMessage?: unknown } | undefined;
     const stream = await downloadMediaMessage(
       message,

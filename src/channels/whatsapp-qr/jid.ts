@@ -1,4 +1,10 @@
-import { isJidGroup, isLidUser, isPnUser, jidDecode } from '@whiskeysockets/baileys';
+// Baileys' JID helpers from their own small module, not its entry point (which loads everything).
+import {
+  isJidGroup,
+  isLidUser,
+  isPnUser,
+  jidDecode,
+} from '@whiskeysockets/baileys/lib/WABinary/jid-utils.js';
 
 /**
  * WhatsApp addresses one person two ways: by phone number (`<digits>@s.whatsapp.net`) and by

@@ -1,4 +1,4 @@
-import { getContentType, normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys';
+import type { proto, WAMessage } from '@whiskeysockets/baileys';
 import type {
   InboundEditEvent,
   InboundMessageEvent,
@@ -6,6 +6,7 @@ import type {
   MessageKind,
   MessagePart,
 } from '../../normalizer/types.ts';
+import { loadBaileys, loadedBaileys } from './baileys.ts';
 import { addressOf, isGroupJid, type PersonAddress, personKey } from './jid.ts';
 
 /** Media a message carries, to be fetched (under the size cap) before the message is stored. */
@@ -42,7 +43,12 @@ const STATUS_BROADCAST = 'status@broadcast';
  * are ignored. A message `fromMe` is one the business sent from its phone; the caller tells
  * it from the gateway's own sends by id.
  */
-export function parseWhatsAppQrMessage(message: WAMessage, context: ParseContext): ParsedMessage {
+export async function parseWhatsAppQrMessage(
+  message: WAMessage,
+  context: ParseContext,
+): Promise<ParsedMessage> {
+  // Loaded already wherever a socket delivered the message; the helpers below use it synchronously.
+  const { getContentType, normalizeMessageContent } = await loadBaileys();
   const key = message.key;
   const remoteJid = key.remoteJid ?? '';
   if (!key.id || remoteJid === '') return { type: 'ignored', reason: 'no key' };
@@ -207,6 +213,7 @@ function quotedContext(
 ): Extract<MessagePart, { type: 'quote' }> | undefined {
   const info = contextInfoOf(content, contentType);
   if (!info?.stanzaId) return undefined;
+  const { getContentType, normalizeMessageContent } = loadedBaileys();
   const quoted = normalizeMessageContent(info.quotedMessage);
   const quotedType = getContentType(quoted ?? undefined);
   const text = quoted && quotedType ? readContent(quoted, quotedType)?.text : undefined;
@@ -242,6 +249,7 @@ function protocolEvent(
   const person = personKey(sender);
   if (!target || !person) return { type: 'ignored', reason: 'protocol message' };
   const who = { externalId: person.externalId };
+  const { getContentType, normalizeMessageContent, proto } = loadedBaileys();
   if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) {
     return { type: 'unsend', event: { type: 'unsend', providerMessageId: target, chatId, sender: who, at } };
   }

@@ -1,4 +1,23 @@
-import { DisconnectReason } from '@whiskeysockets/baileys';
+import type { DisconnectReason as BaileysDisconnectReason } from '@whiskeysockets/baileys';
+
+/**
+ * Baileys' `DisconnectReason` codes, written out because the enum's module loads all of
+ * Baileys' types and protobuf definitions; the type makes the build fail if one differs.
+ */
+const DisconnectReason = {
+  connectionClosed: 428,
+  connectionLost: 408,
+  connectionReplaced: 440,
+  timedOut: 408,
+  loggedOut: 401,
+  badSession: 500,
+  restartRequired: 515,
+  multideviceMismatch: 411,
+  forbidden: 403,
+  unavailableService: 503,
+} as const satisfies {
+  [Name in keyof typeof BaileysDisconnectReason]: (typeof BaileysDisconnectReason)[Name];
+};
 
 /** What to do after the socket closed. */
 export type CloseDecision =

@@ -1,10 +1,6 @@
-import {
-  type AnyMessageContent,
-  type BaileysEventMap,
-  generateMessageIDV2,
-  type WAMessageKey,
-} from '@whiskeysockets/baileys';
+import type { AnyMessageContent, BaileysEventMap, WAMessageKey } from '@whiskeysockets/baileys';
 import { type AuthStateStorage, loadAuthState, type StoredAuthState } from './auth-state.ts';
+import { loadBaileys } from './baileys.ts';
 import { addressOf, type PersonAddress } from './jid.ts';
 import { type BackoffOptions, type CloseDecision, DEFAULT_BACKOFF, decideOnClose } from './reconnect.ts';
 import { createSendPacer, type SendPacing } from './send-pacer.ts';
@@ -262,6 +258,7 @@ export function createSession(options: SessionOptions): WhatsAppQrSession {
       await socket.sendPresenceUpdate('composing', jid).catch(() => {});
       await pacer.wait(text.length);
       await guard();
+      const { generateMessageIDV2 } = await loadBaileys();
       const messageId = generateMessageIDV2(self().phone?.slice(1));
       ourIds.add(messageId);
       if (ourIds.size > REMEMBERED_SENDS) ourIds.delete(ourIds.values().next().value!);

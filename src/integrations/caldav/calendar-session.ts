@@ -1,4 +1,4 @@
-import { createDAVClient, type DAVCalendar } from 'tsdav';
+import type { createDAVClient, DAVCalendar } from 'tsdav';
 import type { Egress } from '../../core/egress.ts';
 import { ToolError } from '../types.ts';
 import { guardedFetch } from './http-errors.ts';
@@ -32,6 +32,8 @@ function matches(calendar: DAVCalendar, wanted: string): boolean {
  * guard's fetch, so discovery's redirects stay on the configured host.
  */
 export async function listCalendars(settings: CalendarSettings, egress: Egress, signal: AbortSignal) {
+  // Imported on first use, not at start-up.
+  const { createDAVClient } = await import('tsdav');
   const client = await createDAVClient({
     serverUrl: settings.serverUrl,
     credentials: { username: settings.user, password: settings.password },

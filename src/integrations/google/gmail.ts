@@ -1,5 +1,4 @@
 // Gmail over its REST API (v1), typed to the fields the mail tools read.
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { ApiSession } from '../oauth/api-session.ts';
 import type { ListedEmail, MailApi } from '../oauth/tools/mail-tools.ts';
 
@@ -75,6 +74,7 @@ export function gmailApi(apiUrl: string): MailApi {
     },
 
     async send(api, email) {
+      const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
       const raw = await new MailComposer({
         to: email.to,
         subject: email.subject,

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Egress } from '../../core/egress.ts';
 import type { MailSettings } from './settings.ts';
 
@@ -22,6 +22,8 @@ export async function withImapSession<Result>(
   signal.throwIfAborted();
   const address = await egress.check(settings.host, settings.port);
   signal.throwIfAborted();
+  // Imported on first use: imapflow and its MIME parsers cost about 250 ms at start-up.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: address,
     ...(isIP(settings.host) ? {} : { servername: settings.host }),

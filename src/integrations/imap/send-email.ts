@@ -1,4 +1,3 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
 import { openSmtpTransport } from '../../core/smtp-transport.ts';
 import { providerId } from '../provider-id.ts';
@@ -95,6 +94,8 @@ export const sendEmailTool: Tool<SendEmailInput> = {
     checkRecipient(input.to, context.caller, settings.staffAddresses);
     const messageId = messageIdOf(context, settings.fromAddress);
     const date = context.now();
+    // Imported on first use, not at start-up.
+    const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
     const raw = await new MailComposer({
       from: settings.fromAddress,
       to: input.to,

@@ -40,7 +40,7 @@ export async function storeUpsert(
   const events: InboundEvent[] = [];
   for (const message of upsert.messages) {
     await learnAddresses(dependencies, message);
-    const parsed = parseWhatsAppQrMessage(message, {
+    const parsed = await parseWhatsAppQrMessage(message, {
       self: session.self(),
       phoneOfLid: (lid) => mappings.phoneOf(lid),
     });

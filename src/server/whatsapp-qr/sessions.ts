@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import QRCode from 'qrcode';
 import type { OutboundMedia } from '../../channels/types.ts';
 import { humanPauseMs, TENANT_FIELD, whatsappQrConnector } from '../../channels/whatsapp-qr/config.ts';
 import type { WhatsAppQrLinks } from '../../channels/whatsapp-qr/link.ts';
@@ -118,7 +117,7 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
     delivery = delivery
       .then(async () => {
         const event: PairingEvent =
-          pairing.type === 'qr' ? { ...pairing, dataUrl: await QRCode.toDataURL(pairing.qr) } : pairing;
+          pairing.type === 'qr' ? { ...pairing, dataUrl: await qrDataUrl(pairing.qr) } : pairing;
         if (event.type === 'qr') lastQr.set(tenantId, event);
         else if (event.state !== 'pairing') lastQr.delete(tenantId);
         for (const listener of listeners.get(tenantId) ?? []) listener(event);
@@ -506,3 +505,9 @@ export function createWhatsAppQrSessions(options: WhatsAppQrSessionsOptions) {
 }
 
 export type WhatsAppQrSessions = ReturnType<typeof createWhatsAppQrSessions>;
+
+/** The QR code as an image; the encoder is imported when a pairing first shows a code, not at start-up. */
+async function qrDataUrl(qr: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  return QRCode.toDataURL(qr);
+}

@@ -1,5 +1,6 @@
 import { GrammyError, HttpError } from 'grammy';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGrammy } from '../../../src/channels/telegram/client.ts';
 import { scrubToken, toTelegramError } from '../../../src/channels/telegram/errors.ts';
 
 const token = '7000000001:fake-token_for-tests';
@@ -18,6 +19,9 @@ describe('scrubToken', () => {
 });
 
 describe('toTelegramError', () => {
+  // In the gateway grammY's errors come from calls made through the loader, which loaded it.
+  beforeAll(() => loadGrammy());
+
   it('treats a 429 without retry_after as a rate limit with no wait hint', () => {
     const error = toTelegramError(
       new GrammyError(
