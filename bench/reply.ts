@@ -8,7 +8,8 @@
  *
  * The Bot API fake and the load run in this process; each gateway runs in a child process.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { generateKeySpecification } from '../src/connectors/key-ring.ts';
 import { createPostgresDatabase } from '../test/support/database.ts';
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     flood: { type: 'string', default: '' },
     'skip-ingest': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'count-statements': { type: 'boolean', default: false },
   },
 });
 const durationSeconds = Number(values.duration);
@@ -77,6 +79,8 @@ interface ConfigurationResult {
   flood?: FloodResult;
   /** Gateway CPU (all its processes) per reply in each phase, in ms: robust to a shared machine. */
   cpuMsPerReply: number[];
+  /** SQLite statements and transactions per reply in each phase (`--count-statements`). */
+  statementsPerReply?: Array<{ statements: number; transactions: number }>;
   /** Replies the fake received for a chat that was awaiting none (a duplicate reply): must be 0. */
   unexpectedReplies: number;
 }
@@ -103,8 +107,13 @@ for (const configuration of only) {
 
 async function measureConfiguration(configuration: Configuration, databaseUrl?: string) {
   const sink = await startReplySink();
+  const countFile =
+    values['count-statements'] && configuration === 'sqlite'
+      ? `${tmpdir()}/switchboard-bench-statements-${process.pid}.json`
+      : undefined;
   const environment = {
     ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}),
+    ...(countFile ? { BENCH_COUNT_FILE: countFile } : {}),
     BENCH_WORKER_CONCURRENCY: values.concurrency,
     BENCH_TELEGRAM_API_ROOT: sink.apiRoot,
     BENCH_SECRET_KEY: generateKeySpecification(),
@@ -112,6 +121,7 @@ async function measureConfiguration(configuration: Configuration, databaseUrl?: 
   const execArgv = values['cpu-prof']
     ? ['--cpu-prof', `--cpu-prof-dir=${new URL('results/profiles/', import.meta.url).pathname}`]
     : [];
+  if (countFile) execArgv.push('--import', new URL('lib/count-statements.ts', import.meta.url).pathname);
   // SIGUSR2 writes a heap snapshot (the memory run takes one at its end).
   execArgv.push(
     '--heapsnapshot-signal=SIGUSR2',
@@ -144,14 +154,34 @@ async function measureConfiguration(configuration: Configuration, databaseUrl?: 
   const cpuMsPerReply: number[] = [];
   const gatewayCpuMs = async () =>
     (await Promise.all(gateways.map((gateway) => cpuMs(gateway.pid)))).reduce((sum, value) => sum + value, 0);
+  const statementsPerReply: NonNullable<ConfigurationResult['statementsPerReply']> = [];
+  // The preload writes its totals every 100 ms: wait for a write after the phase ended.
+  const statementCounts = async () => {
+    if (!countFile) return { statements: 0, transactions: 0 };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return JSON.parse(await readFile(countFile, 'utf8')) as { statements: number; transactions: number };
+  };
   let cpuBefore = await gatewayCpuMs();
+  let countsBefore = await statementCounts();
   const report = async (phase: PhaseResult) => {
     const cpuNow = await gatewayCpuMs();
     const perReply = (cpuNow - cpuBefore) / Math.max(1, phase.reply.count);
     cpuBefore = cpuNow;
     phases.push(phase);
     cpuMsPerReply.push(perReply);
-    log(`${phaseLine(phase)}; gateway CPU ${perReply.toFixed(1)} ms per reply`);
+    let statementsLine = '';
+    if (countFile) {
+      const countsNow = await statementCounts();
+      const replies = Math.max(1, phase.reply.count);
+      const perPhase = {
+        statements: (countsNow.statements - countsBefore.statements) / replies,
+        transactions: (countsNow.transactions - countsBefore.transactions) / replies,
+      };
+      countsBefore = countsNow;
+      statementsPerReply.push(perPhase);
+      statementsLine = `; ${perPhase.statements.toFixed(1)} statements, ${perPhase.transactions.toFixed(2)} transactions per reply`;
+    }
+    log(`${phaseLine(phase)}; gateway CPU ${perReply.toFixed(1)} ms per reply${statementsLine}`);
   };
   let memory: ConfigurationResult['memory'];
   let flooded: FloodResult | undefined;
@@ -171,6 +201,7 @@ async function measureConfiguration(configuration: Configuration, databaseUrl?: 
           flooded.repliesBySecond.join(' '),
       );
       cpuBefore = await gatewayCpuMs();
+      countsBefore = await statementCounts();
     }
     await report(await lowLoad(load, lowCount, chatRange(lowCount)));
     const openChats = new Chats(chatRange(2_000), 2_000);
@@ -213,6 +244,7 @@ async function measureConfiguration(configuration: Configuration, databaseUrl?: 
     memory,
     flood: flooded,
     cpuMsPerReply,
+    ...(countFile ? { statementsPerReply } : {}),
     unexpectedReplies,
   } satisfies ConfigurationResult;
 }

@@ -83,10 +83,15 @@ export const defaultAgentSettings: AgentSettings = agentSettingsSchema.parse({})
  */
 export async function loadAgentSettings(db: Db, tenantId: string): Promise<AgentSettings> {
   const tenant = await db.tenant.findUnique({ where: { id: tenantId }, select: { agentSettings: true } });
-  if (!tenant?.agentSettings) return defaultAgentSettings;
+  return parseAgentSettings(tenant?.agentSettings ?? null);
+}
+
+/** Settings from the tenant's stored column (for a caller that read the tenant row already). */
+export function parseAgentSettings(column: string | null): AgentSettings {
+  if (!column) return defaultAgentSettings;
   let stored: unknown;
   try {
-    stored = JSON.parse(tenant.agentSettings);
+    stored = JSON.parse(column);
   } catch {
     return defaultAgentSettings;
   }

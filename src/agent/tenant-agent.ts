@@ -69,7 +69,8 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
   return {
     async reply(input) {
       const tenantId = input.tenant.id;
-      const settings = await loadAgentSettings(db, tenantId);
+      // The respond job read them with its message: one statement fewer per turn.
+      const settings = input.settings ?? (await loadAgentSettings(db, tenantId));
       const tools = input.conversationId
         ? await registry.forTurn(
             {
@@ -82,7 +83,11 @@ export function createTenantAgent(options: TenantAgentOptions): Agent {
               ...(input.turnKey ? { turnKey: input.turnKey } : {}),
             },
             settings.enabledTools,
-            { approvalRequired: settings.approvalRequired, maxToolCalls: settings.maxToolCalls },
+            {
+              approvalRequired: settings.approvalRequired,
+              maxToolCalls: settings.maxToolCalls,
+              toolProviders: settings.toolProviders,
+            },
           )
         : undefined;
       const stored = await loadLlmConfig(tenantId);

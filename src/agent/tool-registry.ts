@@ -72,6 +72,8 @@ export interface TurnLimits {
   approvalRequired?: readonly string[];
   /** Calls the turn may make in all; later ones are refused and recorded as such. */
   maxToolCalls?: number;
+  /** The tenant's chosen providers, when the caller has its settings at hand (else `loadProviders`). */
+  toolProviders?: Partial<Record<string, string>>;
 }
 
 const staffCaller: ToolCaller = { kind: 'staff', contactId: null, emails: [], phones: [], verified: true };
@@ -300,7 +302,7 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
       const maxToolCalls = limits.maxToolCalls ?? Number.POSITIVE_INFINITY;
       const configs = new Map<string, ConnectorValues>();
       const available: Tool[] = [];
-      const providers = (await options.loadProviders?.(scope.tenantId)) ?? {};
+      const providers = limits.toolProviders ?? (await options.loadProviders?.(scope.tenantId)) ?? {};
       for (const name of enabled) {
         const usable: Tool[] = [];
         for (const tool of byName.get(name) ?? []) {

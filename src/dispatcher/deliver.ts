@@ -5,6 +5,7 @@ import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { LeasedJob } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { loadOutboxPiece } from './deliver-load.ts';
 import { outboundMediaOf } from './media-reply.ts';
 import type { DeliverPayload } from './outbox.ts';
 import type { Pacer } from './pacing.ts';
@@ -83,15 +84,13 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     const payload = job.payload as DeliverPayload;
     for (const [index, outboxId] of payload.outboxIds.entries()) {
       context.signal.throwIfAborted();
-      // Scoped by the job's tenant as well as the id: a job never touches another tenant's row.
-      const outbox = await db.outboxMessage.findFirst({
-        where: { id: outboxId, tenantId: job.tenantId },
-        include: { message: { include: { conversation: { include: { contact: true } } } } },
-      });
+      const outbox = await loadOutboxPiece(db, job.tenantId, outboxId);
       if (!outbox || (outbox.status !== 'pending' && outbox.status !== 'sending')) continue;
-      const conversation = outbox.message.conversation;
+      const { conversation } = outbox;
+      // The last piece's record completes the job in the same transaction.
+      const last = index === payload.outboxIds.length - 1;
       const sent = (providerMessageId: string) =>
-        recordSent(job, outbox, providerMessageId, conversation.id, context.signal);
+        recordSent(job, outbox, providerMessageId, conversation.id, context, last);
       const known = unrecorded.get(outboxId);
       if (known !== undefined) {
         await sent(known);
@@ -104,7 +103,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         });
       // `sending` at the start of a run: an earlier run may have reached the provider.
       let unsettled = outbox.status === 'sending';
-      if (conversation.contact.optedOut && !unsettled) {
+      if (outbox.optedOut && !unsettled) {
         await suppress();
         continue;
       }
@@ -118,16 +117,16 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
         const decision = decideDelivery({
           policy: adapter.policy,
           author: payload.author ?? 'agent',
-          lastInboundAt: await lastInboundAt(conversation.id),
+          lastInboundAt: outbox.lastInboundAt,
           nowMs: clock.now(),
           fallbackTemplate: fallbackTemplate(config),
         });
         const base: OutboundMessage = {
           chatId: conversation.externalChatId,
-          text: outbox.message.text ?? '',
+          text: outbox.text ?? '',
           author: payload.author ?? 'agent',
           deliveryId: outboxId,
-          ...(outbox.message.kind !== 'text' ? withMedia(outbox.message.parts) : {}),
+          ...(outbox.kind !== 'text' ? withMedia(outbox.parts) : {}),
           ...(index === 0 && payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
           ...(adapter.threading ? { thread: await conversationThread(db, conversation.id) } : {}),
         };
@@ -138,7 +137,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           );
         }
         if (providerMessageId === undefined) {
-          if (conversation.contact.optedOut) {
+          if (outbox.optedOut) {
             await suppress();
             continue;
           }
@@ -153,12 +152,12 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           };
           await pace(adapter, job.tenantId, conversation.externalChatId);
           await context.confirmLease();
+          // Raw statements: Prisma's update reads the whole row back, and this runs for every piece.
+          const now = new Date();
           await db.$transaction([
-            db.outboxMessage.update({
-              where: { id: outboxId },
-              data: { status: 'sending', attempts: { increment: 1 } },
-            }),
-            db.message.update({ where: { id: outbox.messageId }, data: { status: 'sending' } }),
+            db.$executeRaw`UPDATE "outbox" SET "status" = 'sending', "attempts" = "attempts" + 1,
+                           "updatedAt" = ${now} WHERE "id" = ${outboxId}`,
+            db.$executeRaw`UPDATE "messages" SET "status" = 'sending' WHERE "id" = ${outbox.messageId}`,
           ]);
           unsettled = true;
           const result = await adapter.send(message, { config, environment });
@@ -188,20 +187,21 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     outbox: { id: string; messageId: string; channel: string },
     providerMessageId: string,
     conversationId: string,
-    signal: AbortSignal,
+    context: JobContext,
+    completesJob: boolean,
   ): Promise<void> {
+    const { signal } = context;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await db.$transaction(async (tx) => {
-          await tx.outboxMessage.update({
-            where: { id: outbox.id },
-            data: { status: 'sent', lastError: null },
-          });
-          await tx.message.update({
-            where: { id: outbox.messageId },
-            data: { status: 'sent', providerMessageId, sentAt: new Date(), error: null },
-          });
+          const now = new Date();
+          await tx.$executeRaw`UPDATE "outbox" SET "status" = 'sent', "lastError" = NULL, "updatedAt" = ${now}
+                               WHERE "id" = ${outbox.id}`;
+          await tx.$executeRaw`UPDATE "messages" SET "status" = 'sent', "providerMessageId" = ${providerMessageId},
+                               "sentAt" = ${now}, "error" = NULL WHERE "id" = ${outbox.messageId}`;
           await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversationId), outcome: 'sent' });
+          // Not completed when the lease went elsewhere; the send is recorded all the same.
+          if (completesJob) await context.completeIn?.(tx);
         });
         unrecorded.delete(outbox.id);
         return;
@@ -238,15 +238,6 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     if (limits.length === 0) return;
     const wait = pacer.reserve(limits);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-
-  async function lastInboundAt(conversationId: string): Promise<Date | null> {
-    const latest = await db.message.findFirst({
-      where: { conversationId, direction: 'inbound' },
-      orderBy: { createdAt: 'desc' },
-      select: { createdAt: true },
-    });
-    return latest?.createdAt ?? null;
   }
 
   /**

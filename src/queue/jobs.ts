@@ -117,12 +117,22 @@ export async function renewLease(db: Db, jobId: string, workerId: string, untilM
   return result.count === 1;
 }
 
-/** Marks a job done. `lockedBy` stays as the record of which worker ran it to the end. */
-export async function completeJob(db: Db, jobId: string, workerId: string): Promise<void> {
-  await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId, status: 'running' },
+/**
+ * Marks jobs done, with one statement for the batch. Only those this worker still holds:
+ * a job whose lease went to another worker is that worker's to settle. `lockedBy` stays as
+ * the record of which worker ran it to the end.
+ */
+export async function completeJobs(
+  db: Db | DbTransaction,
+  jobIds: string[],
+  workerId: string,
+): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const result = await db.job.updateMany({
+    where: { id: { in: jobIds }, lockedBy: workerId, status: 'running' },
     data: { status: 'done', lockedUntilMs: null },
   });
+  return result.count;
 }
 
 /**

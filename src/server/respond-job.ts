@@ -1,15 +1,16 @@
 import { customerCaller } from '../agent/caller.ts';
-import { loadAgentSettings } from '../agent/settings.ts';
+import { parseAgentSettings } from '../agent/settings.ts';
 import { handOver, type RequestHumanOptions } from '../agent/tools/request-human.ts';
 import type { Agent, TranscriptEntry } from '../agent/types.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { acknowledgeInbound, type DispatcherDependencies } from '../dispatcher/deliver.ts';
-import { enqueueReply, holdsReplies, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
+import { enqueueReply, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
 import type { StoredInbound } from '../normalizer/ingest.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { loadRespondSubject } from './respond-load.ts';
 
 export const RESPOND_JOB = 'respond';
 
@@ -38,38 +39,6 @@ export function enqueueResponses(clock: Clock) {
 const HOUR_MS = 60 * 60 * 1_000;
 
 /**
- * True when the conversation has an inbound message newer than this one: its own job
- * answers, with this one in its transcript, so a burst gets one reply.
- */
-async function newerInboundExists(db: Db, message: { id: string; conversationId: string; createdAt: Date }) {
-  const newer = await db.message.findFirst({
-    where: {
-      conversationId: message.conversationId,
-      direction: 'inbound',
-      OR: [
-        { createdAt: { gt: message.createdAt } },
-        { createdAt: message.createdAt, id: { gt: message.id } },
-      ],
-    },
-    select: { id: true },
-  });
-  return newer !== null;
-}
-
-/** The agent's replies to one contact, on any channel, since `since`. */
-function repliesToContact(db: Db, tenantId: string, contactId: string, since: Date): Promise<number> {
-  return db.outboxMessage.count({
-    where: {
-      tenantId,
-      // The first part of each agent reply; a long reply split in parts counts once.
-      idempotencyKey: { startsWith: 'reply:', not: { contains: '#' } },
-      createdAt: { gte: since },
-      message: { conversation: { contactId } },
-    },
-  });
-}
-
-/**
  * The respond job: lets the agent answer one inbound message and records the reply for
  * delivery. The reply's idempotency key is derived from the inbound message, so when a
  * crash makes this job run twice the second run records nothing new; the agent's turn key
@@ -92,17 +61,20 @@ export function createRespondHandler(
 ): JobHandler {
   const { db, agent, clock, channels, maxDeliveryAttempts, onReplyRecorded } = dependencies;
 
-  return async function respond(job) {
+  return async function respond(job, context) {
     const { messageId } = job.payload as RespondPayload;
-    const message = await db.message.findFirst({
-      where: { id: messageId, tenantId: job.tenantId },
-      include: { conversation: { include: { contact: true, tenant: true } } },
+    const idempotencyKey = `reply:${messageId}`;
+    const subject = await loadRespondSubject(db, {
+      tenantId: job.tenantId,
+      messageId,
+      idempotencyKey,
+      since: new Date(clock.now() - HOUR_MS),
     });
-    if (!message) return;
-    const { conversation } = message;
+    if (!subject) return;
+    const { message, conversation, contact, tenant } = subject;
     // The customer wrote, so the channel's window is open again for anything the policy held.
-    // Most conversations hold nothing: one look, and a transaction only when there is something.
-    const released = (await holdsReplies(db, job.tenantId, conversation.id))
+    // Most conversations hold nothing: a transaction only when there is something.
+    const released = subject.holdsReplies
       ? await db.$transaction((tx) =>
           releaseHeld(tx, {
             tenantId: job.tenantId,
@@ -114,9 +86,8 @@ export function createRespondHandler(
       : 0;
     if (released > 0) onReplyRecorded();
     // The agent answers only conversations it holds: never one a person has or was asked for.
-    if (conversation.state !== 'bot' || conversation.contact.optedOut) return;
-    const idempotencyKey = `reply:${message.id}`;
-    if (await db.outboxMessage.findUnique({ where: { idempotencyKey }, select: { id: true } })) return;
+    if (conversation.state !== 'bot' || contact.optedOut) return;
+    if (subject.answered) return;
     const adapter = channels[message.channel];
     if (!adapter) return;
     const config = await dependencies.loadConfig(job.tenantId, message.channel);
@@ -133,13 +104,11 @@ export function createRespondHandler(
         providerMessageId: message.providerMessageId,
       });
     }
+    // Read with the message, once per job, and handed to the agent's turn.
+    const settings = parseAgentSettings(tenant.agentSettings);
     if (automatic === undefined) {
-      const { burstReplies, maxRepliesPerContactHour } = await loadAgentSettings(db, job.tenantId);
-      if (burstReplies === 'once' && (await newerInboundExists(db, message))) return;
-      const since = new Date(clock.now() - HOUR_MS);
-      if (
-        (await repliesToContact(db, job.tenantId, conversation.contactId, since)) >= maxRepliesPerContactHour
-      ) {
+      if (settings.burstReplies === 'once' && subject.newerInbound) return;
+      if (subject.repliesToContact >= settings.maxRepliesPerContactHour) {
         await handOver(
           { db, notifyStaff: dependencies.notifyStaff },
           { tenantId: job.tenantId, conversationId: conversation.id, reason: 'contact_reply_limit' },
@@ -151,10 +120,10 @@ export function createRespondHandler(
       automatic ??
       (
         await agent.reply({
-          tenant: { id: conversation.tenant.id, name: conversation.tenant.name },
+          tenant: { id: tenant.id, name: tenant.name },
           conversationId: conversation.id,
           channel: message.channel,
-          contact: { displayName: conversation.contact.displayName, locale: conversation.contact.locale },
+          contact: { displayName: contact.displayName, locale: contact.locale },
           transcript: await transcriptUpTo(db, conversation.id, message.createdAt, message.id),
           caller: await customerCaller(
             db,
@@ -163,11 +132,12 @@ export function createRespondHandler(
             // Null where the channel has no sender authentication: the channel's identity stands.
             message.senderVerified !== false,
           ),
+          settings,
           turnKey: `respond:${message.id}`,
         })
       ).text;
-    const recorded = await db.$transaction((tx) =>
-      enqueueReply(tx, {
+    const recorded = await db.$transaction(async (tx) => {
+      const enqueued = await enqueueReply(tx, {
         tenantId: job.tenantId,
         conversationId: conversation.id,
         channel: message.channel,
@@ -180,8 +150,11 @@ export function createRespondHandler(
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
         ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
-      }),
-    );
+      });
+      // The job ends with the reply it recorded: no statement of its own afterwards.
+      if (enqueued) await context.completeIn?.(tx);
+      return enqueued;
+    });
     if (recorded) onReplyRecorded();
   };
 }

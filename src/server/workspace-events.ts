@@ -1,3 +1,4 @@
+import { join } from '@prisma/client/runtime/client';
 import { writeAudit } from '../connectors/audit.ts';
 import type { DispatcherDependencies } from '../dispatcher/deliver.ts';
 import type { DeliverPayload } from '../dispatcher/outbox.ts';
@@ -74,17 +75,17 @@ export function workspaceEvents(events: EventBus, db: Db) {
         try {
           await handler(job, context);
         } finally {
-          const waiting = await db.outboxMessage
-            .findMany({
-              where: {
-                id: { in: (job.payload as DeliverPayload).outboxIds },
-                tenantId: job.tenantId,
-                status: { in: ['held', 'pending'] },
-              },
-              select: { message: { select: { conversationId: true, status: true } } },
-            })
-            .catch(() => []);
-          for (const { message } of waiting)
+          // One statement, where Prisma's nested select took two: this runs after every delivery.
+          const outboxIds = (job.payload as DeliverPayload).outboxIds;
+          const waiting =
+            outboxIds.length === 0
+              ? []
+              : await db.$queryRaw<Array<{ conversationId: string; status: string }>>`
+                    SELECT m."conversationId", m."status" FROM "outbox" o
+                    JOIN "messages" m ON m."id" = o."messageId"
+                    WHERE o."id" IN (${join(outboxIds)}) AND o."tenantId" = ${job.tenantId}
+                      AND o."status" IN ('held', 'pending')`.catch(() => []);
+          for (const message of waiting)
             await events
               .publish(db, {
                 type: 'message.status',

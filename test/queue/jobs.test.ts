@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/queue/backoff.ts';
-import { completeJob, enqueueJobs, leaseJobs, renewLease } from '../../src/queue/jobs.ts';
+import { completeJobs, enqueueJobs, leaseJobs, renewLease } from '../../src/queue/jobs.ts';
 import { openStore } from '../../src/store/index.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 
@@ -60,10 +60,41 @@ describe('job leasing', () => {
     const [retaken] = await lease('worker-b', 2_001);
     expect(retaken).toMatchObject({ id: job!.id, attempts: 2 });
     expect(await renewLease(store.db, job!.id, 'worker-a', 10_000)).toBe(false);
-    await completeJob(store.db, job!.id, 'worker-a');
+    expect(await completeJobs(store.db, [job!.id], 'worker-a')).toBe(0);
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('running');
-    await completeJob(store.db, job!.id, 'worker-b');
+    expect(await completeJobs(store.db, [job!.id], 'worker-b')).toBe(1);
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('done');
+  });
+
+  it('completes a batch in one call, except the jobs whose lease went to another worker', async () => {
+    await store.db.$transaction((tx) =>
+      enqueueJobs(tx, [
+        { tenantId, kind: 'a', payload: {}, runAtMs: 0 },
+        { tenantId, kind: 'b', payload: {}, runAtMs: 0 },
+        { tenantId, kind: 'c', payload: {}, runAtMs: 0 },
+      ]),
+    );
+    const held = await lease('worker-a', 1_000);
+    expect(held).toHaveLength(3);
+    // One of them expires and worker-b takes it over; worker-a still renews the other two.
+    for (const job of held.slice(0, 2))
+      expect(await renewLease(store.db, job.id, 'worker-a', 10_000)).toBe(true);
+    const [taken] = await lease('worker-b', 2_001);
+    expect(taken!.id).toBe(held[2]!.id);
+    expect(
+      await completeJobs(
+        store.db,
+        held.map((job) => job.id),
+        'worker-a',
+      ),
+    ).toBe(2);
+    const statuses = await store.db.job.findMany({
+      where: { tenantId },
+      select: { id: true, status: true, lockedBy: true },
+    });
+    const byId = new Map(statuses.map((row) => [row.id, row]));
+    expect(held.slice(0, 2).map((job) => byId.get(job.id)!.status)).toEqual(['done', 'done']);
+    expect(byId.get(held[2]!.id)).toMatchObject({ status: 'running', lockedBy: 'worker-b' });
   });
 
   it('a renewed lease keeps the job away from other workers', async () => {

@@ -50,6 +50,38 @@ describe('the worker', () => {
       data: { lockedBy: 'another-worker', lockedUntilMs: BigInt(Date.now() + 60_000) },
     });
 
+  it("completes a job in the handler's own transaction, fenced by its lease", async () => {
+    const tenantId = 'tenant-1';
+    let steals = false;
+    const completions: boolean[] = [];
+    start(async (context) => {
+      if (steals) await steal();
+      await store.db.$transaction(async (tx) => {
+        await tx.auditLog.create({
+          data: { tenantId, actor: 'test', action: steals ? 'stolen' : 'kept', target: 'job' },
+        });
+        completions.push(await context.completeIn!(tx));
+      });
+    }, 60_000);
+    await enqueue();
+    await eventually(async () => (await theJob()).status === 'done', 10_000, 'the job to be done');
+    expect(completions).toEqual([true]);
+    expect(await store.db.auditLog.count({ where: { action: 'kept' } })).toBe(1);
+
+    await store.db.job.deleteMany({});
+    steals = true;
+    await enqueue();
+    await eventually(() => completions.length === 2, 10_000, 'the second run to try completing');
+    // Not completed: the job is the other worker's. The handler's own write stands.
+    expect(completions[1]).toBe(false);
+    await eventually(
+      async () => (await store.db.auditLog.count({ where: { action: 'stolen' } })) === 1,
+      10_000,
+      "the handler's transaction to commit",
+    );
+    expect(await theJob()).toMatchObject({ status: 'running', lockedBy: 'another-worker' });
+  });
+
   it('refuses a side effect once another worker holds the job', async () => {
     let started = false;
     let release: () => void = () => {};

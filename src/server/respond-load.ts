@@ -1,0 +1,112 @@
+import type { Db } from '../store/index.ts';
+
+/** Everything the respond job reads before the agent's turn, from one statement. */
+export interface RespondSubject {
+  message: {
+    id: string;
+    channel: string;
+    kind: string;
+    text: string | null;
+    providerMessageId: string | null;
+    senderVerified: boolean | null;
+    createdAt: Date;
+  };
+  conversation: { id: string; state: string; externalChatId: string; contactId: string };
+  contact: { displayName: string | null; locale: string | null; optedOut: boolean };
+  tenant: { id: string; name: string; agentSettings: string | null };
+  /** The policy held pieces of earlier replies in this conversation (see `releaseHeld`). */
+  holdsReplies: boolean;
+  /** This message's reply was recorded before: the job is a re-run. */
+  answered: boolean;
+  /** The conversation has an inbound message newer than this one (a burst: the newest answers it). */
+  newerInbound: boolean;
+  /** The agent's replies to this contact, on any channel, since `since` (first pieces only). */
+  repliesToContact: number;
+}
+
+interface SubjectRow {
+  id: string;
+  channel: string;
+  kind: string;
+  text: string | null;
+  providerMessageId: string | null;
+  senderVerified: boolean | number | null;
+  createdAt: Date;
+  conversationId: string;
+  state: string;
+  externalChatId: string;
+  contactId: string;
+  displayName: string | null;
+  locale: string | null;
+  optedOut: boolean | number;
+  tenantName: string;
+  agentSettings: string | null;
+  holdsReplies: boolean | number | bigint;
+  answered: boolean | number | bigint;
+  newerInbound: boolean | number | bigint;
+  repliesToContact: number | bigint;
+}
+
+/** SQLite answers EXISTS and its booleans with 0 / 1, PostgreSQL with booleans. */
+const truth = (value: boolean | number | bigint) => Number(value) === 1;
+
+/**
+ * Loads the inbound message a respond job answers, with its conversation, contact and
+ * tenant and the facts the flood rules need, in one statement: each Prisma statement costs
+ * about a millisecond of CPU, and the job used to spend eight of them here (bench/README.md).
+ * Scoped by the job's tenant. Undefined when the message is gone (retention, tenant deleted).
+ */
+export async function loadRespondSubject(
+  db: Db,
+  request: { tenantId: string; messageId: string; idempotencyKey: string; since: Date },
+): Promise<RespondSubject | undefined> {
+  const { tenantId, messageId, idempotencyKey, since } = request;
+  const rows = await db.$queryRaw<SubjectRow[]>`
+    SELECT m."id", m."channel", m."kind", m."text", m."providerMessageId", m."senderVerified",
+           m."createdAt", c."id" AS "conversationId", c."state", c."externalChatId", c."contactId",
+           p."displayName", p."locale", p."optedOut", t."name" AS "tenantName", t."agentSettings",
+           EXISTS (SELECT 1 FROM "outbox" h JOIN "messages" hm ON hm."id" = h."messageId"
+                   WHERE h."tenantId" = m."tenantId" AND h."status" = 'held'
+                     AND hm."conversationId" = m."conversationId") AS "holdsReplies",
+           EXISTS (SELECT 1 FROM "outbox" WHERE "idempotencyKey" = ${idempotencyKey}) AS "answered",
+           EXISTS (SELECT 1 FROM "messages" n
+                   WHERE n."conversationId" = m."conversationId" AND n."direction" = 'inbound'
+                     AND (n."createdAt" > m."createdAt"
+                          OR (n."createdAt" = m."createdAt" AND n."id" > m."id"))) AS "newerInbound",
+           (SELECT COUNT(*) FROM "outbox" r
+              JOIN "messages" rm ON rm."id" = r."messageId"
+              JOIN "conversations" rc ON rc."id" = rm."conversationId"
+            WHERE r."tenantId" = m."tenantId" AND rc."contactId" = c."contactId"
+              AND r."idempotencyKey" LIKE 'reply:%' AND r."idempotencyKey" NOT LIKE '%#%'
+              AND r."createdAt" >= ${since}) AS "repliesToContact"
+    FROM "messages" m
+    JOIN "conversations" c ON c."id" = m."conversationId"
+    JOIN "contacts" p ON p."id" = c."contactId"
+    JOIN "tenants" t ON t."id" = m."tenantId"
+    WHERE m."id" = ${messageId} AND m."tenantId" = ${tenantId}`;
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    message: {
+      id: row.id,
+      channel: row.channel,
+      kind: row.kind,
+      text: row.text,
+      providerMessageId: row.providerMessageId,
+      senderVerified: row.senderVerified === null ? null : truth(row.senderVerified),
+      createdAt: row.createdAt,
+    },
+    conversation: {
+      id: row.conversationId,
+      state: row.state,
+      externalChatId: row.externalChatId,
+      contactId: row.contactId,
+    },
+    contact: { displayName: row.displayName, locale: row.locale, optedOut: truth(row.optedOut) },
+    tenant: { id: tenantId, name: row.tenantName, agentSettings: row.agentSettings },
+    holdsReplies: truth(row.holdsReplies),
+    answered: truth(row.answered),
+    newerInbound: truth(row.newerInbound),
+    repliesToContact: Number(row.repliesToContact),
+  };
+}
