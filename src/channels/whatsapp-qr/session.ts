@@ -89,6 +89,9 @@ export function createSession(options: SessionOptions): WhatsAppQrSession {
   let stopped = false;
   let credsWrite: Promise<void> = Promise.resolve();
   const ourIds = new Set<string>();
+  // Sends still under way per chat: "paused" only when the last of them is out, so a second
+  // message waiting for its pacing slot is not shown as "stopped typing".
+  const sendsUnderWay = new Map<string, number>();
 
   function change(next: SessionStateChange): void {
     state = next.state;
@@ -255,16 +258,25 @@ export function createSession(options: SessionOptions): WhatsAppQrSession {
       // The typing time of a file is that of its caption.
       const written = 'text' in content ? content.text : 'caption' in content ? content.caption : '';
       const text = typeof written === 'string' ? written : '';
-      await socket.sendPresenceUpdate('composing', jid).catch(() => {});
-      await pacer.wait(text.length);
-      await guard();
-      const { generateMessageIDV2 } = await loadBaileys();
-      const messageId = generateMessageIDV2(self().phone?.slice(1));
-      ourIds.add(messageId);
-      if (ourIds.size > REMEMBERED_SENDS) ourIds.delete(ourIds.values().next().value!);
-      const sent = await requireSocket().sendMessage(jid, content, { messageId });
-      await socket.sendPresenceUpdate('paused', jid).catch(() => {});
-      return sent?.key.id ?? messageId;
+      sendsUnderWay.set(jid, (sendsUnderWay.get(jid) ?? 0) + 1);
+      try {
+        await socket.sendPresenceUpdate('composing', jid).catch(() => {});
+        await pacer.wait(text.length);
+        await guard();
+        const { generateMessageIDV2 } = await loadBaileys();
+        const messageId = generateMessageIDV2(self().phone?.slice(1));
+        ourIds.add(messageId);
+        if (ourIds.size > REMEMBERED_SENDS) ourIds.delete(ourIds.values().next().value!);
+        const sent = await requireSocket().sendMessage(jid, content, { messageId });
+        return sent?.key.id ?? messageId;
+      } finally {
+        const left = (sendsUnderWay.get(jid) ?? 1) - 1;
+        if (left > 0) sendsUnderWay.set(jid, left);
+        else {
+          sendsUnderWay.delete(jid);
+          await socket.sendPresenceUpdate('paused', jid).catch(() => {});
+        }
+      }
     },
     sentByUs: (id) => ourIds.has(id),
     async acknowledge(key) {
