@@ -93,6 +93,10 @@ const chatRange = (count: number) => {
   return first;
 };
 
+// The gateways write heap snapshots and profiles here, so it must exist before they start.
+const folder = new URL('results/', import.meta.url);
+await mkdir(new URL('profiles/', folder), { recursive: true });
+
 const results: ConfigurationResult[] = [];
 for (const configuration of only) {
   const scratch = configuration === 'sqlite' ? undefined : await createPostgresDatabase(postgresUrl!);
@@ -334,8 +338,6 @@ for (const result of results) {
         `${(saturation.repliesPerSecond / result.ingestOnly.requestsPerSecond).toFixed(2)}; unexpected replies ${result.unexpectedReplies}`,
     );
 }
-const folder = new URL('results/', import.meta.url);
-await mkdir(folder, { recursive: true });
 const file = new URL(`reply-${startedAt.slice(0, 19).replaceAll(':', '-')}.json`, folder);
 await writeFile(
   file,
