@@ -8,6 +8,7 @@ import { writeRowsOnDriver } from './driver-rows.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
 import { sqliteIngestStatements } from './ingest-sqlite.ts';
 import { provideIngestStatements } from './ingest-statements.ts';
+import { guardTransactions } from './sqlite-transaction-guard.ts';
 import { cacheStatements } from './statement-cache.ts';
 
 // WAL lets readers work beside the single writer, and with synchronous=NORMAL a commit no longer
@@ -67,7 +68,8 @@ export async function connectSqlite(file: string): Promise<Connection> {
 
 /**
  * Runs `connectionSetup` on every connection the adapter opens, the client's and the engine's,
- * and keeps each connection's prepared statements (`cacheStatements`). `onConnected` receives
+ * keeps each connection's prepared statements (`cacheStatements`), and holds a query outside a
+ * transaction back while one is open (`guardTransactions`). `onConnected` receives
  * the connection's handle and its own `prepare`, from before the cache replaced it.
  */
 function withConnectionSetup(
@@ -90,7 +92,7 @@ function withConnectionSetup(
       const prepare = handle.prepare.bind(handle);
       onConnected?.(handle, (sql) => prepare(sql));
       cacheStatements(handle);
-      return connection;
+      return guardTransactions(connection);
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
   };
