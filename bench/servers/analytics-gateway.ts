@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/core/config.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { ensureAdminToken } from '../../src/server/auth.ts';
 import { openStore } from '../../src/store/index.ts';
+import { createBenchTenant } from '../lib/bench-tenant.ts';
 import { onFinish } from '../lib/child.ts';
 
 export interface AnalyticsGatewayReady {
@@ -44,14 +45,7 @@ const config = parseConfig({
 const app = await buildApp({ config, store, keyRing: parseKeyRing(generateKeySpecification()) });
 await ensureAdminToken(store.db, ADMIN_TOKEN);
 
-const created = await app.inject({
-  method: 'POST',
-  url: '/admin/tenants',
-  headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-  payload: { slug: 'bench', name: 'Bench' },
-});
-if (created.statusCode !== 201) throw new Error(`creating the tenant failed: ${created.body}`);
-const tenant = created.json<{ id: string; apiToken: string }>();
+const tenant = await createBenchTenant(app, ADMIN_TOKEN);
 const key = await app.inject({
   method: 'POST',
   url: '/admin/analytics/write-keys',

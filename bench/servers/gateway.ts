@@ -32,6 +32,7 @@ import {
   FAKE_SMS_NUMBER,
   startFakeTwilio,
 } from '../../test/fakes/twilio-api.ts';
+import { createBenchTenant } from '../lib/bench-tenant.ts';
 import { onFinish } from '../lib/child.ts';
 
 export interface GatewayReady {
@@ -102,23 +103,7 @@ async function attachedTenant(): Promise<{ id: string; apiToken: string }> {
 }
 
 async function createTenant(): Promise<{ id: string; apiToken: string }> {
-  const created = await app.inject({
-    method: 'POST',
-    url: '/admin/tenants',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    payload: { slug, name: 'Bench' },
-  });
-  if (created.statusCode !== 201) throw new Error(`creating the tenant failed: ${created.body}`);
-  const createdTenant = created.json<{ id: string; apiToken: string }>();
-  const put = async (url: string, payload: Record<string, unknown>): Promise<void> => {
-    const answer = await app.inject({
-      method: 'PUT',
-      url,
-      headers: { authorization: `Bearer ${createdTenant.apiToken}` },
-      payload,
-    });
-    if (answer.statusCode !== 200) throw new Error(`PUT ${url} failed: ${answer.body}`);
-  };
+  const { put, ...createdTenant } = await createBenchTenant(app, ADMIN_TOKEN, slug);
   await put('/admin/connector-hub/telegram/config', { bot_token: FAKE_BOT_TOKEN });
   await put('/admin/connector-hub/whatsapp/config', {
     phone_number_id: FAKE_WHATSAPP.phoneNumberId,

@@ -13,6 +13,7 @@ import {
   FAKE_SMS_NUMBER,
   startFakeTwilio,
 } from '../../test/fakes/twilio-api.ts';
+import { createBenchTenant } from '../lib/bench-tenant.ts';
 import { PUBLIC_URL } from './callers.ts';
 import { serveRole } from './role.ts';
 
@@ -40,25 +41,16 @@ export async function runGateway(): Promise<void> {
   });
   const app = await buildApp({ config, store, keyRing: parseKeyRing(generateKeySpecification()) });
   await ensureAdminToken(store.db, ADMIN_TOKEN);
-  const created = await app.inject({
-    method: 'POST',
-    url: '/admin/tenants',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    payload: { slug: 'bench', name: 'Bench' },
+  const tenant = await createBenchTenant(app, ADMIN_TOKEN);
+  await tenant.put('/admin/connector-hub/sms/config', {
+    account_sid: FAKE_ACCOUNT_SID,
+    auth_token: FAKE_AUTH_TOKEN,
+    sms_number: FAKE_SMS_NUMBER,
   });
-  const tenant = created.json<{ apiToken: string }>();
-  for (const [connector, payload] of [
-    ['sms', { account_sid: FAKE_ACCOUNT_SID, auth_token: FAKE_AUTH_TOKEN, sms_number: FAKE_SMS_NUMBER }],
-    ['voice', { voice_number: FAKE_SMS_NUMBER, mode: 'media_stream' }],
-  ] as const) {
-    const saved = await app.inject({
-      method: 'PUT',
-      url: `/admin/connector-hub/${connector}/config`,
-      headers: { authorization: `Bearer ${tenant.apiToken}` },
-      payload,
-    });
-    if (saved.statusCode !== 200) throw new Error(`configuring ${connector} failed: ${saved.body}`);
-  }
+  await tenant.put('/admin/connector-hub/voice/config', {
+    voice_number: FAKE_SMS_NUMBER,
+    mode: 'media_stream',
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   serveRole(
     { port: (app.server.address() as AddressInfo).port },

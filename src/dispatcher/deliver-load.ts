@@ -1,3 +1,4 @@
+import { sqlBoolean } from '../store/dialect.ts';
 import type { Db } from '../store/index.ts';
 
 /** One piece of a reply, with what the deliver job needs to send it. */
@@ -57,8 +58,7 @@ export async function loadOutboxPiece(
     kind: row.kind,
     parts: row.parts,
     conversation: { id: row.conversationId, externalChatId: row.externalChatId },
-    // SQLite answers booleans with 0 / 1.
-    optedOut: Number(row.optedOut) === 1,
+    optedOut: sqlBoolean(row.optedOut),
     // A subquery's column has no declared type, so SQLite returns its stored ISO text.
     lastInboundAt: row.lastInboundAt === null ? null : new Date(row.lastInboundAt),
   };

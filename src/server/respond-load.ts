@@ -1,3 +1,4 @@
+import { sqlBoolean } from '../store/dialect.ts';
 import type { Db } from '../store/index.ts';
 
 /** Everything the respond job reads before the agent's turn, from one statement. */
@@ -47,9 +48,6 @@ interface SubjectRow {
   repliesToContact: number | bigint;
 }
 
-/** SQLite answers EXISTS and its booleans with 0 / 1, PostgreSQL with booleans. */
-const truth = (value: boolean | number | bigint) => Number(value) === 1;
-
 /**
  * Loads the inbound message a respond job answers, with its conversation, contact and
  * tenant and the facts the flood rules need, in one statement: each Prisma statement costs
@@ -93,7 +91,7 @@ export async function loadRespondSubject(
       kind: row.kind,
       text: row.text,
       providerMessageId: row.providerMessageId,
-      senderVerified: row.senderVerified === null ? null : truth(row.senderVerified),
+      senderVerified: row.senderVerified === null ? null : sqlBoolean(row.senderVerified),
       createdAt: row.createdAt,
     },
     conversation: {
@@ -102,11 +100,11 @@ export async function loadRespondSubject(
       externalChatId: row.externalChatId,
       contactId: row.contactId,
     },
-    contact: { displayName: row.displayName, locale: row.locale, optedOut: truth(row.optedOut) },
+    contact: { displayName: row.displayName, locale: row.locale, optedOut: sqlBoolean(row.optedOut) },
     tenant: { id: tenantId, name: row.tenantName, agentSettings: row.agentSettings },
-    holdsReplies: truth(row.holdsReplies),
-    answered: truth(row.answered),
-    newerInbound: truth(row.newerInbound),
+    holdsReplies: sqlBoolean(row.holdsReplies),
+    answered: sqlBoolean(row.answered),
+    newerInbound: sqlBoolean(row.newerInbound),
     repliesToContact: Number(row.repliesToContact),
   };
 }

@@ -11,3 +11,6 @@ export function dialectOf(databaseUrl: string | undefined): Dialect {
   const scheme = databaseUrl.split(':', 1)[0];
   throw new Error(`Unsupported database URL scheme "${scheme}:"; use file:, postgresql:// or postgres://`);
 }
+
+/** A boolean read with raw SQL: SQLite answers booleans and EXISTS with 0 / 1, PostgreSQL with booleans. */
+export const sqlBoolean = (value: boolean | number | bigint): boolean => Number(value) === 1;
