@@ -1,5 +1,6 @@
 import type { ToolCaller } from '../integrations/types.ts';
 import type { Db } from '../store/index.ts';
+import { sqlOf } from '../store/sql.ts';
 
 /** Channels whose identity is a phone number (WhatsApp sends it without the plus). */
 const PHONE_CHANNELS = new Set(['sms', 'whatsapp', 'voice']);
@@ -15,10 +16,11 @@ export async function customerCaller(
   contactId: string,
   verified: boolean,
 ): Promise<ToolCaller> {
-  const identities = await db.channelIdentity.findMany({
-    where: { tenantId, contactId },
-    select: { channel: true, externalId: true },
-  });
+  // A driver statement (channel_identities_tenantId_contactId_idx): the respond job asks once per reply.
+  const identities = await sqlOf(db).all<{ channel: string; externalId: string }>(
+    'SELECT "channel", "externalId" FROM "channel_identities" WHERE "tenantId" = ? AND "contactId" = ?',
+    [tenantId, contactId],
+  );
   const emails = new Set<string>();
   const phones = new Set<string>();
   for (const identity of identities) {

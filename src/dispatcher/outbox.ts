@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelAdapter } from '../channels/types.ts';
-import { enqueueJobs } from '../queue/jobs.ts';
-import type { DbTransaction } from '../store/index.ts';
-import { insertRows } from '../store/insert-rows.ts';
+import { enqueueJobs, type JobLease } from '../queue/jobs.ts';
+import { insertSqlRows, type SqlSession } from '../store/sql.ts';
 import { splitText } from './split-text.ts';
 
 export const DELIVER_JOB = 'deliver';
@@ -30,6 +29,18 @@ export interface ReplyRequest {
    * until the whole backlog had been answered (see bench/README.md).
    */
   dueAtMs?: number;
+  /**
+   * Writes the deliver job already leased (`NewJob.leasedBy`), for the worker that records the
+   * reply to run it next without claiming it.
+   */
+  deliverLease?: JobLease;
+}
+
+/** The deliver job a recorded reply queued. */
+export interface RecordedReply {
+  deliverJobId: string;
+  payload: DeliverPayload;
+  runAtMs: number;
 }
 
 export interface DeliverPayload {
@@ -44,22 +55,23 @@ export function splitterFor(adapter: ChannelAdapter): (text: string) => string[]
 }
 
 /**
- * Records a reply for delivery in the caller's transaction: one outbound message and one
- * outbox row per piece (texts over the channel's limit are split), and one deliver job
- * that sends the pieces in order. Returns false when this reply was recorded before —
- * the caller is a re-run of a job that had already got this far.
+ * Records a reply for delivery in the caller's transaction (a driver session: `sqlOf(db).within(tx)`
+ * inside a Prisma transaction): one outbound message and one outbox row per piece (texts over
+ * the channel's limit are split), and one deliver job that sends the pieces in order. Returns
+ * the deliver job, or undefined when this reply was recorded before — the caller is a re-run
+ * of a job that had already got this far.
  */
-export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Promise<boolean> {
+export async function enqueueReply(
+  sql: SqlSession,
+  request: ReplyRequest,
+): Promise<RecordedReply | undefined> {
   const pieces = request.split(request.text);
   const keys = pieces.map((_, index) =>
     index === 0 ? request.idempotencyKey : `${request.idempotencyKey}#${index}`,
   );
-  const existing = await tx.outboxMessage.findUnique({
-    where: { idempotencyKey: keys[0]! },
-    select: { id: true },
-  });
-  if (existing) return false;
-  // One multi-row INSERT per table: Prisma's create costs about a millisecond a row (bench/README.md).
+  const existing = await sql.all('SELECT 1 FROM "outbox" WHERE "idempotencyKey" = ?', [keys[0]!]);
+  if (existing.length > 0) return undefined;
+  // One multi-row INSERT per table.
   // A millisecond apart, so that pieces sort in order by time (transcripts, held pieces).
   const now = Date.now();
   const messages = pieces.map((text, index) => ({
@@ -75,9 +87,9 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
     createdAt: new Date(now + index),
   }));
   const outboxIds = messages.map(() => randomUUID());
-  await insertRows(tx, 'messages', messages);
-  await insertRows(
-    tx,
+  await insertSqlRows(sql, 'messages', messages);
+  await insertSqlRows(
+    sql,
     'outbox',
     messages.map((message, index) => ({
       id: outboxIds[index]!,
@@ -96,39 +108,43 @@ export async function enqueueReply(tx: DbTransaction, request: ReplyRequest): Pr
     ...(request.inReplyTo ? { inReplyTo: request.inReplyTo } : {}),
     ...(request.author ? { author: request.author } : {}),
   };
-  await enqueueJobs(tx, [
+  const runAtMs = Math.min(request.nowMs, request.dueAtMs ?? request.nowMs);
+  const deliverJobId = randomUUID();
+  await enqueueJobs(sql, [
     {
+      id: deliverJobId,
       tenantId: request.tenantId,
       kind: DELIVER_JOB,
       payload,
-      runAtMs: Math.min(request.nowMs, request.dueAtMs ?? request.nowMs),
+      runAtMs,
       maxAttempts: request.maxAttempts,
+      ...(request.deliverLease ? { leasedBy: request.deliverLease } : {}),
     },
   ]);
-  return true;
+  return { deliverJobId, payload, runAtMs };
 }
 
 /**
  * Sends again what the channel policy held back (`needs_template`), now that the customer
- * has written and the window is open. Called in the transaction that handles their message.
+ * has written and the window is open. Called in a transaction (a driver session) that handles their message.
  */
 export async function releaseHeld(
-  tx: DbTransaction,
+  sql: SqlSession,
   request: { tenantId: string; conversationId: string; maxAttempts: number; nowMs: number },
 ): Promise<number> {
-  const held = await tx.outboxMessage.findMany({
-    where: {
-      tenantId: request.tenantId,
-      status: 'held',
-      message: { conversationId: request.conversationId },
-    },
-    orderBy: { createdAt: 'asc' },
-    select: { id: true },
-  });
+  const held = await sql.all<{ id: string }>(
+    `SELECT o."id" FROM "outbox" o JOIN "messages" m ON m."id" = o."messageId"
+     WHERE o."tenantId" = ? AND o."status" = 'held' AND m."conversationId" = ?
+     ORDER BY o."createdAt"`,
+    [request.tenantId, request.conversationId],
+  );
   if (held.length === 0) return 0;
   const outboxIds = held.map((row) => row.id);
-  await tx.outboxMessage.updateMany({ where: { id: { in: outboxIds } }, data: { status: 'pending' } });
-  await enqueueJobs(tx, [
+  await sql.run(
+    `UPDATE "outbox" SET "status" = 'pending', "updatedAt" = ? WHERE "id" IN (${outboxIds.map(() => '?').join(', ')})`,
+    [new Date(), ...outboxIds],
+  );
+  await enqueueJobs(sql, [
     {
       tenantId: request.tenantId,
       kind: DELIVER_JOB,

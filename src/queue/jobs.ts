@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, DbTransaction, Dialect } from '../store/index.ts';
+import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
-import type { SqlSession } from '../store/sql.ts';
+import { insertSqlRows, readNumber, type SqlSession } from '../store/sql.ts';
 
 /** A job as a worker sees it after leasing it. `attempts` counts this run. */
 export interface LeasedJob {
@@ -21,37 +21,57 @@ export interface LeasedJob {
 
 const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** A lease held from the start: the job is written running, its first attempt counted. */
+export interface JobLease {
+  workerId: string;
+  untilMs: number;
+}
+
 export interface NewJob {
+  /** Given where the caller needs it (a job it runs itself, `leasedBy`); otherwise a new one. */
+  id?: string;
   tenantId: string;
   kind: string;
   payload: unknown;
   runAtMs: number;
   maxAttempts?: number;
+  /**
+   * Written already leased by this worker, which runs it without claiming it (`JobContext.follow`).
+   * A crash before it ends leaves a running job whose lease expires, and another worker claims it.
+   */
+  leasedBy?: JobLease;
 }
 
 /**
- * Writes jobs in the caller's transaction, so a job exists exactly when its cause does.
- * One multi-row INSERT: this runs in every webhook batch, where Prisma's createMany was the
- * largest single cost (see bench/README.md).
+ * Writes jobs in the caller's transaction, so a job exists exactly when its cause does. `into` is a driver session (`sqlOf(db).within(tx)` inside a
+ * Prisma transaction, or a driver transaction's), or a Prisma transaction, whose rows go through
+ * `insertRows` (and its driver writer in an ingest batch). One multi-row INSERT either way:
+ * this runs in every webhook batch, where Prisma's createMany was the largest single cost
+ * (see bench/README.md).
  */
-export async function enqueueJobs(tx: DbTransaction, jobs: NewJob[]): Promise<void> {
+export async function enqueueJobs(into: SqlSession | DbTransaction, jobs: NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
   const now = new Date();
-  await insertRows(
-    tx,
-    'jobs',
-    jobs.map((job) => ({
-      id: randomUUID(),
-      tenantId: job.tenantId,
-      kind: job.kind,
-      payload: JSON.stringify(job.payload),
-      status: 'queued',
-      runAtMs: BigInt(job.runAtMs),
-      attempts: 0,
-      maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      createdAt: now,
-      updatedAt: now,
-    })),
-  );
+  const rows = jobs.map((job) => ({
+    id: job.id ?? randomUUID(),
+    tenantId: job.tenantId,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload),
+    status: job.leasedBy ? 'running' : 'queued',
+    runAtMs: BigInt(job.runAtMs),
+    attempts: job.leasedBy ? 1 : 0,
+    maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    lockedBy: job.leasedBy?.workerId ?? null,
+    lockedUntilMs: job.leasedBy ? BigInt(job.leasedBy.untilMs) : null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  if (isSqlSession(into)) await insertSqlRows(into, 'jobs', rows);
+  else await insertRows(into, 'jobs', rows);
+}
+
+function isSqlSession(into: SqlSession | DbTransaction): into is SqlSession {
+  return typeof (into as Partial<SqlSession>).run === 'function';
 }
 
 interface LeasedRow {
@@ -59,10 +79,24 @@ interface LeasedRow {
   tenantId: string;
   kind: string;
   payload: string;
-  attempts: number | bigint;
-  maxAttempts: number | bigint;
-  runAtMs: number | bigint;
+  attempts: number | bigint | string;
+  maxAttempts: number | bigint | string;
+  runAtMs: number | bigint | string;
 }
+
+// The one claim statement; PostgreSQL adds `FOR UPDATE SKIP LOCKED` to its subquery. A worker
+// never claims a job it holds itself, even with its lease lapsed (its event loop was held up
+// past a renewal): that job is still running here, and its renewal will extend the lease.
+const claim = (lock: string) => `
+  UPDATE "jobs" SET "status" = 'running', "lockedBy" = ?, "lockedUntilMs" = ?,
+         "attempts" = "attempts" + 1, "updatedAt" = ?
+  WHERE "id" IN (
+    SELECT "id" FROM "jobs"
+    WHERE ("status" = 'queued' AND "runAtMs" <= ?)
+       OR ("status" = 'running' AND "lockedUntilMs" < ? AND "lockedBy" <> ?)
+    ORDER BY "runAtMs" LIMIT ?${lock})
+  RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`;
+const CLAIM = { sqlite: claim(''), postgresql: claim(' FOR UPDATE SKIP LOCKED') };
 
 /**
  * Claims up to `limit` runnable jobs: queued ones that are due, and running ones whose
@@ -70,53 +104,48 @@ interface LeasedRow {
  * processes claim at once without waiting on each other; SQLite has one writer anyway.
  */
 export async function leaseJobs(
-  db: Db,
-  dialect: Dialect,
+  sql: SqlSession,
   options: { workerId: string; limit: number; nowMs: number; leaseMs: number },
 ): Promise<LeasedJob[]> {
   const { workerId, limit, nowMs, leaseMs } = options;
-  const until = BigInt(nowMs + leaseMs);
-  const now = BigInt(nowMs);
-  const rows =
-    dialect === 'postgresql'
-      ? await db.$queryRaw<LeasedRow[]>`
-          UPDATE "jobs" SET "status" = 'running', "lockedBy" = ${workerId}, "lockedUntilMs" = ${until},
-                 "attempts" = "attempts" + 1
-          WHERE "id" IN (
-            SELECT "id" FROM "jobs"
-            WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
-            ORDER BY "runAtMs" LIMIT ${limit}
-            FOR UPDATE SKIP LOCKED)
-          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`
-      : await db.$queryRaw<LeasedRow[]>`
-          UPDATE "jobs" SET "status" = 'running', "lockedBy" = ${workerId}, "lockedUntilMs" = ${until},
-                 "attempts" = "attempts" + 1
-          WHERE "id" IN (
-            SELECT "id" FROM "jobs"
-            WHERE ("status" = 'queued' AND "runAtMs" <= ${now}) OR ("status" = 'running' AND "lockedUntilMs" < ${now})
-            ORDER BY "runAtMs" LIMIT ${limit})
-          RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`;
+  const rows = await sql.all<LeasedRow>(CLAIM[sql.dialect], [
+    workerId,
+    nowMs + leaseMs,
+    new Date(nowMs),
+    nowMs,
+    nowMs,
+    workerId,
+    limit,
+  ]);
   // RETURNING does not keep the subquery's order; the oldest due job runs first.
-  rows.sort((left, right) => Number(left.runAtMs) - Number(right.runAtMs));
+  rows.sort((left, right) => readNumber(left.runAtMs) - readNumber(right.runAtMs));
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenantId,
     kind: row.kind,
     payload: JSON.parse(row.payload) as unknown,
-    attempts: Number(row.attempts),
-    maxAttempts: Number(row.maxAttempts),
-    dueAtMs: Number(row.runAtMs),
+    attempts: readNumber(row.attempts),
+    maxAttempts: readNumber(row.maxAttempts),
+    dueAtMs: readNumber(row.runAtMs),
   }));
 }
 
 /** Extends a lease this worker still holds; false when another worker has taken the job over. */
-export async function renewLease(db: Db, jobId: string, workerId: string, untilMs: number): Promise<boolean> {
-  const result = await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId, status: 'running' },
-    data: { lockedUntilMs: BigInt(untilMs) },
-  });
-  return result.count === 1;
+export async function renewLease(
+  sql: SqlSession,
+  jobId: string,
+  workerId: string,
+  untilMs: number,
+): Promise<boolean> {
+  const changed = await sql.run(
+    `UPDATE "jobs" SET "lockedUntilMs" = ?, "updatedAt" = ?
+     WHERE "id" = ? AND "lockedBy" = ? AND "status" = 'running'`,
+    [untilMs, new Date(), jobId, workerId],
+  );
+  return changed === 1;
 }
+
+const list = (ids: string[]) => ids.map(() => '?').join(', ');
 
 /**
  * Marks jobs done, with one statement for the batch. Only those this worker still holds:
@@ -127,7 +156,7 @@ export async function completeJobs(sql: SqlSession, jobIds: string[], workerId: 
   if (jobIds.length === 0) return 0;
   return sql.run(
     `UPDATE "jobs" SET "status" = 'done', "lockedUntilMs" = NULL, "updatedAt" = ?
-     WHERE "id" IN (${jobIds.map(() => '?').join(', ')}) AND "lockedBy" = ? AND "status" = 'running'`,
+     WHERE "id" IN (${list(jobIds)}) AND "lockedBy" = ? AND "status" = 'running'`,
     [new Date(), ...jobIds, workerId],
   );
 }
@@ -138,47 +167,46 @@ export async function completeJobs(sql: SqlSession, jobIds: string[], workerId: 
  * another at once instead of letting it wait for the lease to expire.
  */
 export async function releaseJobs(
-  db: Db,
+  sql: SqlSession,
   jobIds: string[],
   workerId: string,
   nowMs: number,
 ): Promise<number> {
   if (jobIds.length === 0) return 0;
-  const result = await db.job.updateMany({
-    where: { id: { in: jobIds }, lockedBy: workerId, status: 'running' },
-    data: {
-      status: 'queued',
-      runAtMs: BigInt(nowMs),
-      lockedBy: null,
-      lockedUntilMs: null,
-      attempts: { decrement: 1 },
-    },
-  });
-  return result.count;
+  return sql.run(
+    `UPDATE "jobs" SET "status" = 'queued', "runAtMs" = ?, "lockedBy" = NULL, "lockedUntilMs" = NULL,
+            "attempts" = "attempts" - 1, "updatedAt" = ?
+     WHERE "id" IN (${list(jobIds)}) AND "lockedBy" = ? AND "status" = 'running'`,
+    [nowMs, new Date(), ...jobIds, workerId],
+  );
 }
 
+/** Queues a job this worker holds again for `runAtMs`, recording why this run failed. */
 export async function rescheduleJob(
-  db: Db,
+  sql: SqlSession,
   jobId: string,
   workerId: string,
   runAtMs: number,
   error: string,
 ): Promise<void> {
-  await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId, status: 'running' },
-    data: {
-      status: 'queued',
-      runAtMs: BigInt(runAtMs),
-      lockedBy: null,
-      lockedUntilMs: null,
-      lastError: error,
-    },
-  });
+  await sql.run(
+    `UPDATE "jobs" SET "status" = 'queued', "runAtMs" = ?, "lockedBy" = NULL, "lockedUntilMs" = NULL,
+            "lastError" = ?, "updatedAt" = ?
+     WHERE "id" = ? AND "lockedBy" = ? AND "status" = 'running'`,
+    [runAtMs, error, new Date(), jobId, workerId],
+  );
 }
 
-export async function buryJob(db: Db, jobId: string, workerId: string, error: string): Promise<void> {
-  await db.job.updateMany({
-    where: { id: jobId, lockedBy: workerId, status: 'running' },
-    data: { status: 'dead', lockedUntilMs: null, lastError: error },
-  });
+/** Ends a job this worker holds as dead: no attempts left, or an error no retry can mend. */
+export async function buryJob(
+  sql: SqlSession,
+  jobId: string,
+  workerId: string,
+  error: string,
+): Promise<void> {
+  await sql.run(
+    `UPDATE "jobs" SET "status" = 'dead', "lockedUntilMs" = NULL, "lastError" = ?, "updatedAt" = ?
+     WHERE "id" = ? AND "lockedBy" = ? AND "status" = 'running'`,
+    [error, new Date(), jobId, workerId],
+  );
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import { AppError, isAppError } from '../core/errors.ts';
-import type { Db, Dialect } from '../store/index.ts';
+import type { Db } from '../store/index.ts';
 import { type SqlSession, sqlOf } from '../store/sql.ts';
 import { type BackoffPolicy, defaultBackoff, retryDelayMs } from './backoff.ts';
 import {
   buryJob,
   completeJobs,
+  type JobLease,
   type LeasedJob,
   leaseJobs,
   releaseJobs,
@@ -38,6 +39,17 @@ export interface JobContext {
    * worker (tests).
    */
   completeIn?(tx: SqlSession): Promise<boolean>;
+  /**
+   * A job this run causes, run next by this worker without a claim or a poll: write it with
+   * `lease()` as its `NewJob.leasedBy`, and hand it to `run` once that write has committed; the
+   * worker starts it when this run ends. A crash in between leaves it running under a lease
+   * that expires, and another worker claims it then. Absent where a job is run outside the
+   * worker (tests).
+   */
+  followUp?: {
+    lease(): JobLease;
+    run(job: LeasedJob): void;
+  };
 }
 
 /** Runs one kind of job. Throwing retries the job (if the error is retryable and attempts remain). */
@@ -50,7 +62,6 @@ export interface WorkerLogger {
 
 export interface WorkerOptions {
   db: Db;
-  dialect: Dialect;
   handlers: Record<string, JobHandler>;
   clock: Clock;
   logger: WorkerLogger;
@@ -64,7 +75,7 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly id: string;
-  /** Polls now instead of waiting: call after enqueueing in this process. */
+  /** Claims now instead of at the next poll: call after enqueueing in this process. */
   wake(): void;
   /**
    * Stops claiming work and waits up to `drainMs` for running jobs to finish. Jobs still
@@ -84,9 +95,14 @@ interface RunningJob {
  * One worker loop per process. It claims jobs in batches up to its concurrency, renews
  * the leases of long-running jobs, and on failure either reschedules with backoff or,
  * after the last attempt, buries the job as dead.
+ *
+ * It claims only when jobs may be waiting: at the start, after a wake (work enqueued in this
+ * process), once the poll interval has passed since the last claim (retries come due, other
+ * processes' work, expired leases), and while claims come back full. A job that ends only
+ * frees a slot: it costs no claim unless one of those holds.
  */
 export function startWorker(options: WorkerOptions): Worker {
-  const { db, dialect, handlers, clock, logger, concurrency } = options;
+  const { db, handlers, clock, logger, concurrency } = options;
   const sql = sqlOf(db);
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 500;
@@ -94,11 +110,22 @@ export function startWorker(options: WorkerOptions): Worker {
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const running = new Map<string, RunningJob>();
   let stopped = false;
+  // Jobs may be waiting to be claimed (see above).
+  let waiting = true;
+  // When the poll interval next passes (performance.now()); a claim restarts it.
+  let pollAt = 0;
+  // Resolves the loop's sleep; `nudged` keeps a nudge that came while the loop was not asleep.
   let wakeUp: (() => void) | undefined;
-  let pollAgain = false;
+  let nudged = false;
   let wakePending = false;
   // Completions waiting for the next batch write, and the promise of that write.
   let completions: { jobIds: string[]; written: Promise<void> } | undefined;
+
+  /** Lets the loop look again: a slot was freed, or jobs may be waiting. */
+  function nudge(): void {
+    if (wakeUp) wakeUp();
+    else nudged = true;
+  }
 
   /**
    * Records a job done together with the others that finish in the same turn of the event
@@ -121,7 +148,25 @@ export function startWorker(options: WorkerOptions): Worker {
     return completions.written;
   }
 
-  async function run(job: LeasedJob, controller: AbortController): Promise<void> {
+  /** Runs a leased job in a slot of its own, and then the jobs it handed on (`followUp`). */
+  function start(job: LeasedJob): void {
+    const controller = new AbortController();
+    const task: Promise<void> = run(job, controller)
+      .catch((error: unknown) => {
+        logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed');
+        return [];
+      })
+      .then(async (next) => {
+        running.delete(job.id);
+        if (!stopped) for (const followed of next) start(followed);
+        else if (next.length > 0) await release(next.map((followed) => followed.id));
+      })
+      .finally(nudge);
+    running.set(job.id, { task, controller });
+  }
+
+  /** Runs one job; resolves to the jobs it handed on, to run next in this worker. */
+  async function run(job: LeasedJob, controller: AbortController): Promise<LeasedJob[]> {
     const { signal } = controller;
     // Until when the lease is ours for certain: past it, another worker may have the job.
     let heldUntilMs = clock.now() + leaseMs;
@@ -130,7 +175,7 @@ export function startWorker(options: WorkerOptions): Worker {
     };
     const renew = async (): Promise<boolean> => {
       const until = clock.now() + leaseMs;
-      if (!(await renewLease(db, job.id, id, until))) {
+      if (!(await renewLease(sql, job.id, id, until))) {
         loseLease();
         return false;
       }
@@ -138,6 +183,7 @@ export function startWorker(options: WorkerOptions): Worker {
       return true;
     };
     let completed = false;
+    const next: LeasedJob[] = [];
     const context: JobContext = {
       signal,
       async confirmLease() {
@@ -152,6 +198,10 @@ export function startWorker(options: WorkerOptions): Worker {
         }
         completed = true;
         return true;
+      },
+      followUp: {
+        lease: () => ({ workerId: id, untilMs: clock.now() + leaseMs }),
+        run: (followed) => next.push(followed),
       },
     };
     const renewal = setInterval(() => {
@@ -172,18 +222,19 @@ export function startWorker(options: WorkerOptions): Worker {
       await handler(job, context);
       // A handler that returns after its abort (lease lost, or released at shutdown) may not have
       // finished: the job is no longer ours to settle, as in the failure path below.
-      if (signal.aborted || completed) return;
+      if (signal.aborted || completed) return next;
       await complete(job.id);
     } catch (error) {
       if (signal.aborted) {
         // Lost or released: the job is no longer ours to settle.
         logger.warn({ jobId: job.id, kind: job.kind, reason: String(signal.reason) }, 'job run stopped');
-        return;
+        return next;
       }
       await settleFailure(job, error);
     } finally {
       clearInterval(renewal);
     }
+    return next;
   }
 
   async function settleFailure(job: LeasedJob, error: unknown): Promise<void> {
@@ -191,7 +242,7 @@ export function startWorker(options: WorkerOptions): Worker {
     const retryable = isAppError(error) ? error.retryable : true;
     if (!retryable || job.attempts >= job.maxAttempts) {
       logger.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, reason }, 'job dead');
-      await buryJob(db, job.id, id, reason);
+      await buryJob(sql, job.id, id, reason);
       return;
     }
     const retryAfterMs = isAppError(error) ? error.retryAfterMs : undefined;
@@ -200,46 +251,41 @@ export function startWorker(options: WorkerOptions): Worker {
       { jobId: job.id, kind: job.kind, attempts: job.attempts, delay, reason },
       'job will be retried',
     );
-    await rescheduleJob(db, job.id, id, clock.now() + delay, reason);
+    await rescheduleJob(sql, job.id, id, clock.now() + delay, reason);
+  }
+
+  /** Hands jobs this worker holds back to the queue; a failure leaves their leases to expire. */
+  async function release(jobIds: string[]): Promise<number> {
+    return releaseJobs(sql, jobIds, id, clock.now()).catch((error: unknown) => {
+      logger.error({ err: error }, 'releasing leases at shutdown failed; they expire instead');
+      return 0;
+    });
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       const free = concurrency - running.size;
-      let claimed = 0;
-      if (free > 0) {
+      if (free > 0 && (waiting || performance.now() >= pollAt)) {
+        // Cleared before the claim: a wake while it runs sets it again.
+        waiting = false;
+        pollAt = performance.now() + pollMs;
         try {
-          const jobs = await leaseJobs(db, dialect, {
-            workerId: id,
-            limit: free,
-            nowMs: clock.now(),
-            leaseMs,
-          });
-          claimed = jobs.length;
-          for (const job of jobs) {
-            const controller = new AbortController();
-            const task: Promise<void> = run(job, controller)
-              .catch((error: unknown) =>
-                logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed'),
-              )
-              .finally(() => {
-                running.delete(job.id);
-                wake();
-              });
-            running.set(job.id, { task, controller });
-          }
+          const jobs = await leaseJobs(sql, { workerId: id, limit: free, nowMs: clock.now(), leaseMs });
+          // A full batch: there may be more.
+          if (jobs.length === free) waiting = true;
+          for (const job of jobs) start(job);
         } catch (error) {
           logger.error({ err: error }, 'leasing jobs failed');
         }
+        continue;
       }
-      // Claimed a full batch: there may be more. Otherwise sleep until woken or the poll interval passes.
-      if (claimed > 0 && claimed === free) continue;
-      if (pollAgain) {
-        pollAgain = false;
+      if (nudged) {
+        nudged = false;
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
+        // With every slot taken, only a freed slot (a nudge) can lead to a claim.
+        const timer = free > 0 ? setTimeout(resolve, pollAt - performance.now()) : undefined;
         wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -250,16 +296,16 @@ export function startWorker(options: WorkerOptions): Worker {
   }
 
   /**
-   * Several wakes in one turn of the event loop (a job finished, and it recorded another
-   * job) make one poll, not one each.
+   * Several wakes in one turn of the event loop (a webhook batch stored, a job recorded
+   * another) make one claim, not one each.
    */
   function wake(): void {
+    waiting = true;
     if (wakePending) return;
     wakePending = true;
     setImmediate(() => {
       wakePending = false;
-      if (wakeUp) wakeUp();
-      else pollAgain = true;
+      nudge();
     });
   }
 
@@ -270,7 +316,7 @@ export function startWorker(options: WorkerOptions): Worker {
     wake,
     async stop(drainMs = 10_000) {
       stopped = true;
-      wake();
+      nudge();
       await finished;
       const drained = Promise.allSettled([...running.values()].map((entry) => entry.task));
       let timer: NodeJS.Timeout | undefined;
@@ -284,15 +330,7 @@ export function startWorker(options: WorkerOptions): Worker {
       for (const [, entry] of unfinished) {
         entry.controller.abort(new AppError('SHUTTING_DOWN', 'the worker is shutting down'));
       }
-      const released = await releaseJobs(
-        db,
-        unfinished.map(([jobId]) => jobId),
-        id,
-        clock.now(),
-      ).catch((error: unknown) => {
-        logger.error({ err: error }, 'releasing leases at shutdown failed; they expire instead');
-        return 0;
-      });
+      const released = await release(unfinished.map(([jobId]) => jobId));
       logger.warn({ released, unfinished: unfinished.length }, 'released the leases of unfinished jobs');
     },
   };

@@ -295,7 +295,6 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   if (config.workerConcurrency > 0) {
     worker = startWorker({
       db,
-      dialect: store.dialect,
       clock,
       logger: app.log,
       concurrency: config.workerConcurrency,

@@ -5,11 +5,9 @@ import type { Agent, TranscriptEntry } from '../agent/types.ts';
 import type { ChannelAdapter } from '../channels/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { acknowledgeInbound, type DispatcherDependencies } from '../dispatcher/deliver.ts';
-import { enqueueReply, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
-import type { StoredInbound } from '../normalizer/ingest.ts';
-import { enqueueJobs } from '../queue/jobs.ts';
+import { DELIVER_JOB, enqueueReply, releaseHeld, splitterFor } from '../dispatcher/outbox.ts';
 import type { JobHandler } from '../queue/worker.ts';
-import type { Db, DbTransaction } from '../store/index.ts';
+import type { Db } from '../store/index.ts';
 import { sqlOf } from '../store/sql.ts';
 import { loadRespondSubject } from './respond-load.ts';
 
@@ -20,20 +18,6 @@ const TRANSCRIPT_WINDOW = 20;
 
 interface RespondPayload {
   messageId: string;
-}
-
-/** Enqueues a respond job per stored inbound message, in the transaction that stored it. */
-export function enqueueResponses(clock: Clock) {
-  return (tx: DbTransaction, messages: StoredInbound[]) =>
-    enqueueJobs(
-      tx,
-      messages.map((message) => ({
-        tenantId: message.tenantId,
-        kind: RESPOND_JOB,
-        payload: { messageId: message.id } satisfies RespondPayload,
-        runAtMs: clock.now(),
-      })),
-    );
 }
 
 /** How far back the per-contact reply limit looks. */
@@ -61,11 +45,12 @@ export function createRespondHandler(
   },
 ): JobHandler {
   const { db, agent, clock, channels, maxDeliveryAttempts, onReplyRecorded } = dependencies;
+  const sql = sqlOf(db);
 
   return async function respond(job, context) {
     const { messageId } = job.payload as RespondPayload;
     const idempotencyKey = `reply:${messageId}`;
-    const subject = await loadRespondSubject(db, {
+    const subject = await loadRespondSubject(sql, {
       tenantId: job.tenantId,
       messageId,
       idempotencyKey,
@@ -76,7 +61,7 @@ export function createRespondHandler(
     // The customer wrote, so the channel's window is open again for anything the policy held.
     // Most conversations hold nothing: a transaction only when there is something.
     const released = subject.holdsReplies
-      ? await db.$transaction((tx) =>
+      ? await sql.transaction((tx) =>
           releaseHeld(tx, {
             tenantId: job.tenantId,
             conversationId: conversation.id,
@@ -137,8 +122,11 @@ export function createRespondHandler(
           turnKey: `respond:${message.id}`,
         })
       ).text;
-    const recorded = await db.$transaction(async (tx) => {
-      const enqueued = await enqueueReply(tx, {
+    // One driver transaction: the idempotency check, the reply's message and outbox rows, its
+    // deliver job and this job's completion. Run by this worker, the deliver job is written
+    // already leased to it and started when this job returns: no claim and no poll between.
+    const recorded = await sql.transaction(async (tx) => {
+      const reply = await enqueueReply(tx, {
         tenantId: job.tenantId,
         conversationId: conversation.id,
         channel: message.channel,
@@ -151,12 +139,24 @@ export function createRespondHandler(
         maxAttempts: maxDeliveryAttempts,
         nowMs: clock.now(),
         ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
+        ...(context.followUp ? { deliverLease: context.followUp.lease() } : {}),
       });
       // The job ends with the reply it recorded: no statement of its own afterwards.
-      if (enqueued) await context.completeIn?.(sqlOf(db).within(tx));
-      return enqueued;
+      if (reply) await context.completeIn?.(tx);
+      return reply;
     });
-    if (recorded) onReplyRecorded();
+    if (!recorded) return;
+    if (context.followUp) {
+      context.followUp.run({
+        id: recorded.deliverJobId,
+        tenantId: job.tenantId,
+        kind: DELIVER_JOB,
+        payload: recorded.payload,
+        attempts: 1,
+        maxAttempts: maxDeliveryAttempts,
+        dueAtMs: recorded.runAtMs,
+      });
+    } else onReplyRecorded();
   };
 }
 
@@ -167,18 +167,15 @@ export async function transcriptUpTo(
   until: Date,
   messageId: string,
 ): Promise<TranscriptEntry[]> {
-  const rows = await db.message.findMany({
-    // Internal rows (tool calls, notes, state changes) are for staff, not part of the
-    // conversation, except the note a hand-back leaves so the agent knows a person spoke.
-    where: {
-      conversationId,
-      createdAt: { lte: until },
-      OR: [{ direction: { in: ['inbound', 'outbound'] } }, { kind: 'handback_note' }],
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: TRANSCRIPT_WINDOW,
-    select: { id: true, direction: true, kind: true, text: true },
-  });
+  // Internal rows (tool calls, notes, state changes) are for staff, not part of the
+  // conversation, except the note a hand-back leaves so the agent knows a person spoke.
+  const rows = await sqlOf(db).all<{ id: string; direction: string; kind: string; text: string | null }>(
+    `SELECT "id", "direction", "kind", "text" FROM "messages"
+     WHERE "conversationId" = ? AND "createdAt" <= ?
+       AND ("direction" IN ('inbound', 'outbound') OR "kind" = 'handback_note')
+     ORDER BY "createdAt" DESC, "id" DESC LIMIT ?`,
+    [conversationId, until, TRANSCRIPT_WINDOW],
+  );
   // The message being answered goes last even when others share its timestamp.
   const ordered = rows.reverse().filter((row) => row.id !== messageId);
   const answered = rows.find((row) => row.id === messageId);

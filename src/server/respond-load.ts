@@ -1,5 +1,5 @@
 import { sqlBoolean } from '../store/dialect.ts';
-import type { Db } from '../store/index.ts';
+import { readDate, readNumber, type SqlSession } from '../store/sql.ts';
 
 /** Everything the respond job reads before the agent's turn, from one statement. */
 export interface RespondSubject {
@@ -32,7 +32,7 @@ interface SubjectRow {
   text: string | null;
   providerMessageId: string | null;
   senderVerified: boolean | number | null;
-  createdAt: Date;
+  createdAt: Date | string;
   conversationId: string;
   state: string;
   externalChatId: string;
@@ -45,43 +45,51 @@ interface SubjectRow {
   holdsReplies: boolean | number | bigint;
   answered: boolean | number | bigint;
   newerInbound: boolean | number | bigint;
-  repliesToContact: number | bigint;
+  repliesToContact: number | bigint | string;
 }
 
 /**
  * Loads the inbound message a respond job answers, with its conversation, contact and
- * tenant and the facts the flood rules need, in one statement: each Prisma statement costs
- * about a millisecond of CPU, and the job used to spend eight of them here (bench/README.md).
- * Scoped by the job's tenant. Undefined when the message is gone (retention, tenant deleted).
+ * tenant and the facts the flood rules need, in one driver statement: each Prisma statement
+ * costs about a millisecond of CPU, and the job used to spend eight of them here
+ * (bench/README.md). Every subquery starts from an index: the contact's replies are counted
+ * from the contact's conversations (`conversations_tenantId_contactId_idx`) through their
+ * messages of the last hour, not by scanning the tenant's outbox. Scoped by the job's tenant.
+ * Undefined when the message is gone (retention, tenant deleted).
  */
 export async function loadRespondSubject(
-  db: Db,
+  sql: SqlSession,
   request: { tenantId: string; messageId: string; idempotencyKey: string; since: Date },
 ): Promise<RespondSubject | undefined> {
   const { tenantId, messageId, idempotencyKey, since } = request;
-  const rows = await db.$queryRaw<SubjectRow[]>`
-    SELECT m."id", m."channel", m."kind", m."text", m."providerMessageId", m."senderVerified",
-           m."createdAt", c."id" AS "conversationId", c."state", c."externalChatId", c."contactId",
-           p."displayName", p."locale", p."optedOut", t."name" AS "tenantName", t."agentSettings",
-           EXISTS (SELECT 1 FROM "outbox" h JOIN "messages" hm ON hm."id" = h."messageId"
-                   WHERE h."tenantId" = m."tenantId" AND h."status" = 'held'
-                     AND hm."conversationId" = m."conversationId") AS "holdsReplies",
-           EXISTS (SELECT 1 FROM "outbox" WHERE "idempotencyKey" = ${idempotencyKey}) AS "answered",
-           EXISTS (SELECT 1 FROM "messages" n
-                   WHERE n."conversationId" = m."conversationId" AND n."direction" = 'inbound'
-                     AND (n."createdAt" > m."createdAt"
-                          OR (n."createdAt" = m."createdAt" AND n."id" > m."id"))) AS "newerInbound",
-           (SELECT COUNT(*) FROM "outbox" r
-              JOIN "messages" rm ON rm."id" = r."messageId"
-              JOIN "conversations" rc ON rc."id" = rm."conversationId"
-            WHERE r."tenantId" = m."tenantId" AND rc."contactId" = c."contactId"
-              AND r."idempotencyKey" LIKE 'reply:%' AND r."idempotencyKey" NOT LIKE '%#%'
-              AND r."createdAt" >= ${since}) AS "repliesToContact"
-    FROM "messages" m
-    JOIN "conversations" c ON c."id" = m."conversationId"
-    JOIN "contacts" p ON p."id" = c."contactId"
-    JOIN "tenants" t ON t."id" = m."tenantId"
-    WHERE m."id" = ${messageId} AND m."tenantId" = ${tenantId}`;
+  // A reply's outbox row and its message share one createdAt (enqueueReply), so bounding the
+  // messages by `since` bounds the replies.
+  const rows = await sql.all<SubjectRow>(
+    `SELECT m."id", m."channel", m."kind", m."text", m."providerMessageId", m."senderVerified",
+            m."createdAt", c."id" AS "conversationId", c."state", c."externalChatId", c."contactId",
+            p."displayName", p."locale", p."optedOut", t."name" AS "tenantName", t."agentSettings",
+            EXISTS (SELECT 1 FROM "outbox" h JOIN "messages" hm ON hm."id" = h."messageId"
+                    WHERE h."tenantId" = m."tenantId" AND h."status" = 'held'
+                      AND hm."conversationId" = m."conversationId") AS "holdsReplies",
+            EXISTS (SELECT 1 FROM "outbox" WHERE "idempotencyKey" = ?) AS "answered",
+            EXISTS (SELECT 1 FROM "messages" n
+                    WHERE n."conversationId" = m."conversationId" AND n."direction" = 'inbound'
+                      AND (n."createdAt" > m."createdAt"
+                           OR (n."createdAt" = m."createdAt" AND n."id" > m."id"))) AS "newerInbound",
+            (SELECT COUNT(*) FROM "conversations" rc
+               JOIN "messages" rm ON rm."conversationId" = rc."id" AND rm."createdAt" >= ?
+               JOIN "outbox" r ON r."messageId" = rm."id"
+             WHERE rc."tenantId" = m."tenantId" AND rc."contactId" = c."contactId"
+               AND rm."direction" = 'outbound'
+               AND r."idempotencyKey" LIKE 'reply:%' AND r."idempotencyKey" NOT LIKE '%#%'
+               AND r."createdAt" >= ?) AS "repliesToContact"
+     FROM "messages" m
+     JOIN "conversations" c ON c."id" = m."conversationId"
+     JOIN "contacts" p ON p."id" = c."contactId"
+     JOIN "tenants" t ON t."id" = m."tenantId"
+     WHERE m."id" = ? AND m."tenantId" = ?`,
+    [idempotencyKey, since, since, messageId, tenantId],
+  );
   const row = rows[0];
   if (!row) return undefined;
   return {
@@ -92,7 +100,7 @@ export async function loadRespondSubject(
       text: row.text,
       providerMessageId: row.providerMessageId,
       senderVerified: row.senderVerified === null ? null : sqlBoolean(row.senderVerified),
-      createdAt: row.createdAt,
+      createdAt: readDate(row.createdAt),
     },
     conversation: {
       id: row.conversationId,
@@ -105,6 +113,6 @@ export async function loadRespondSubject(
     holdsReplies: sqlBoolean(row.holdsReplies),
     answered: sqlBoolean(row.answered),
     newerInbound: sqlBoolean(row.newerInbound),
-    repliesToContact: Number(row.repliesToContact),
+    repliesToContact: readNumber(row.repliesToContact),
   };
 }

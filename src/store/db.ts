@@ -30,4 +30,6 @@ export interface Connection {
   db: Db;
   migrationTarget: MigrationTarget;
   state(): Promise<DatabaseState>;
+  /** Closes what the driver SQL opened beside Prisma's client, after `db.$disconnect()`. */
+  closeDriver?(): Promise<void>;
 }

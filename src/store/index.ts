@@ -54,7 +54,7 @@ export async function openStore(options: {
 }): Promise<Store> {
   const dialect = dialectOf(options.databaseUrl);
   // The client connects on its first query, after the migrations ran on their own connections.
-  const { db, migrationTarget, state } = await connect(dialect, options);
+  const { db, migrationTarget, state, closeDriver } = await connect(dialect, options);
   const applied = await applyPendingMigrations(migrationTarget);
   if (applied.length > 0) options.log?.(`Applied ${dialect} migrations: ${applied.join(', ')}`);
   const listen =
@@ -64,7 +64,11 @@ export async function openStore(options: {
           return listenOn(options.databaseUrl!, channel, handler);
         }
       : undefined;
-  return { db, dialect, state, close: () => db.$disconnect(), ...(listen ? { listen } : {}) };
+  const close = async () => {
+    await db.$disconnect();
+    await closeDriver?.();
+  };
+  return { db, dialect, state, close, ...(listen ? { listen } : {}) };
 }
 
 // Each dialect's module is loaded only when used: the other generated client and driver add

@@ -52,6 +52,11 @@ export function connectPostgresql(
     state: async () => ({
       pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
     }),
+    // Prisma ends the pool only if its client connected: a store used by driver SQL alone
+    // would keep its connections open.
+    closeDriver: async () => {
+      if (!pool.ended) await pool.end();
+    },
     migrationTarget: {
       dialect: 'postgresql',
       // One connection per engine, so the engine's own session-level advisory lock is released

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { telegramAdapter } from '../../src/channels/telegram/adapter.ts';
 import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, postgresServerUrl, type TestStore } from '../support/database.ts';
 import {
@@ -52,7 +53,7 @@ describe('delivery under database and lease faults', () => {
   /** Records a reply the way the respond job does and wakes the worker; does not wait for it. */
   async function recordReply(text: string, idempotencyKey: string): Promise<void> {
     const conversation = await store.db.conversation.findFirstOrThrow();
-    await store.db.$transaction((tx) =>
+    await sqlOf(store.db).transaction((tx) =>
       enqueueReply(tx, {
         tenantId: tenant.id,
         conversationId: conversation.id,

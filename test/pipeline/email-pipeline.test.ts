@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emailAdapter } from '../../src/channels/email/adapter.ts';
 import { MAX_ATTACHMENT_BYTES } from '../../src/channels/email/content.ts';
 import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { type EmailTenant, type EmailWorld, startEmailWorld } from '../channels/email/email-gateway.ts';
 import { basicAuth, fixtureBytes, loadFixture } from '../channels/email/fixtures.ts';
 import { type FakeSmtpServer, smtpValues, startFakeSmtpServer } from '../fakes/smtp-server.ts';
@@ -226,7 +227,7 @@ describe('Email through Postmark, end to end', () => {
     const text = Array.from({ length: 170 }, (_, index) => `Sentence ${index} of a long answer.`).join(' ');
     expect(text.length).toBeGreaterThanOrEqual(5_000);
     const conversation = await db().conversation.findFirstOrThrow();
-    await db().$transaction((tx) =>
+    await sqlOf(db()).transaction((tx) =>
       enqueueReply(tx, {
         tenantId: tenant.id,
         conversationId: conversation.id,

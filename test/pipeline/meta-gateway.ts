@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ChannelAdapter } from '../../src/channels/types.ts';
 import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { type FakeMetaGraph, startFakeMetaGraph } from '../fakes/meta-graph.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
@@ -125,7 +126,7 @@ export async function startMetaWorld(): Promise<MetaWorld> {
     },
     async reply(adapter, text, key, author = 'agent') {
       const conversationId = await onlyConversationId();
-      await store.db.$transaction((tx) =>
+      await sqlOf(store.db).transaction((tx) =>
         enqueueReply(tx, {
           tenantId: tenant.id,
           conversationId,

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { smsAdapter } from '../../src/channels/sms/adapter.ts';
 import { countSmsSegments, MAX_SEGMENTS_PER_MESSAGE } from '../../src/channels/sms/segments.ts';
 import { enqueueReply, splitterFor } from '../../src/dispatcher/outbox.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
 import {
   FAKE_ACCOUNT_SID,
@@ -127,7 +128,7 @@ describe('SMS end to end', () => {
   /** Records a reply the way the respond job does, and lets the worker deliver it. */
   async function recordReply(chatId: string, text: string, idempotencyKey: string): Promise<void> {
     const conversation = await store.db.conversation.findFirstOrThrow({ where: { externalChatId: chatId } });
-    await store.db.$transaction((tx) =>
+    await sqlOf(store.db).transaction((tx) =>
       enqueueReply(tx, {
         tenantId: tenant.id,
         conversationId: conversation.id,

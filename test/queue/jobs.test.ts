@@ -38,7 +38,7 @@ describe('job leasing', () => {
   });
 
   const lease = (workerId: string, nowMs: number, limit = 10) =>
-    leaseJobs(store.db, store.dialect, { workerId, limit, nowMs, leaseMs: 1_000 });
+    leaseJobs(sqlOf(store.db), { workerId, limit, nowMs, leaseMs: 1_000 });
 
   it('claims due jobs only, oldest first, and counts the attempt', async () => {
     await store.db.$transaction((tx) =>
@@ -60,7 +60,7 @@ describe('job leasing', () => {
     expect(await lease('worker-b', 1_500)).toEqual([]);
     const [retaken] = await lease('worker-b', 2_001);
     expect(retaken).toMatchObject({ id: job!.id, attempts: 2 });
-    expect(await renewLease(store.db, job!.id, 'worker-a', 10_000)).toBe(false);
+    expect(await renewLease(sqlOf(store.db), job!.id, 'worker-a', 10_000)).toBe(false);
     expect(await completeJobs(sqlOf(store.db), [job!.id], 'worker-a')).toBe(0);
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('running');
     expect(await completeJobs(sqlOf(store.db), [job!.id], 'worker-b')).toBe(1);
@@ -79,7 +79,7 @@ describe('job leasing', () => {
     expect(held).toHaveLength(3);
     // One of them expires and worker-b takes it over; worker-a still renews the other two.
     for (const job of held.slice(0, 2))
-      expect(await renewLease(store.db, job.id, 'worker-a', 10_000)).toBe(true);
+      expect(await renewLease(sqlOf(store.db), job.id, 'worker-a', 10_000)).toBe(true);
     const [taken] = await lease('worker-b', 2_001);
     expect(taken!.id).toBe(held[2]!.id);
     expect(
@@ -101,8 +101,36 @@ describe('job leasing', () => {
   it('a renewed lease keeps the job away from other workers', async () => {
     await store.db.$transaction((tx) => enqueueJobs(tx, [{ tenantId, kind: 'k', payload: {}, runAtMs: 0 }]));
     const [job] = await lease('worker-a', 1_000);
-    expect(await renewLease(store.db, job!.id, 'worker-a', 5_000)).toBe(true);
+    expect(await renewLease(sqlOf(store.db), job!.id, 'worker-a', 5_000)).toBe(true);
     expect(await lease('worker-b', 4_000)).toEqual([]);
+  });
+
+  it('never gives a worker back a job it holds itself, even with its lease lapsed', async () => {
+    await store.db.$transaction((tx) => enqueueJobs(tx, [{ tenantId, kind: 'k', payload: {}, runAtMs: 0 }]));
+    const [job] = await lease('worker-a', 1_000);
+    // Its lease (1 s) has lapsed: the run may still be going on in worker-a, which renews it.
+    expect(await lease('worker-a', 5_000)).toEqual([]);
+    expect(await renewLease(sqlOf(store.db), job!.id, 'worker-a', 10_000)).toBe(true);
+    // Another worker does take over a lapsed lease.
+    const [taken] = await lease('worker-b', 20_000);
+    expect(taken).toMatchObject({ id: job!.id, attempts: 2 });
+  });
+
+  it('writes a job already leased, claimable by others only once that lease expires', async () => {
+    await sqlOf(store.db).transaction((tx) =>
+      enqueueJobs(tx, [
+        { tenantId, kind: 'k', payload: {}, runAtMs: 0, leasedBy: { workerId: 'worker-a', untilMs: 3_000 } },
+      ]),
+    );
+    expect(await store.db.job.findFirstOrThrow()).toMatchObject({
+      status: 'running',
+      lockedBy: 'worker-a',
+      attempts: 1,
+    });
+    expect(await lease('worker-b', 2_000)).toEqual([]);
+    // worker-a died without finishing it: another worker claims it once the lease has expired.
+    const [taken] = await lease('worker-b', 4_000);
+    expect(taken).toMatchObject({ kind: 'k', attempts: 2 });
   });
 
   // Each claimer has its own store, as separate processes would: on PostgreSQL several
@@ -127,7 +155,7 @@ describe('job leasing', () => {
         );
         const batches = await Promise.all(
           claimers.map((claimer, index) =>
-            leaseJobs(claimer.db, claimer.dialect, {
+            leaseJobs(sqlOf(claimer.db), {
               workerId: `worker-${index}`,
               limit: 15,
               nowMs: 1_000 + round,

@@ -28,7 +28,6 @@ describe('the worker', () => {
   function start(handler: (context: JobContext) => Promise<void>, leaseMs: number): Worker {
     const worker = startWorker({
       db: store.db,
-      dialect: store.dialect,
       clock: systemClock,
       logger: silent,
       concurrency: 2,
@@ -142,7 +141,7 @@ describe('the worker', () => {
     // Queued again, unowned, and the interrupted run not counted as an attempt.
     expect(await theJob()).toMatchObject({ status: 'queued', lockedBy: null, attempts: 0 });
     // A minute-long lease would keep it from anyone else until it expired; released, it is free now.
-    const [taken] = await leaseJobs(store.db, store.dialect, {
+    const [taken] = await leaseJobs(sqlOf(store.db), {
       workerId: 'second-worker',
       limit: 1,
       nowMs: Date.now(),
@@ -161,5 +160,84 @@ describe('the worker', () => {
     await eventually(() => started, 5_000, 'the job to start');
     await first.stop(5_000);
     expect(await theJob()).toMatchObject({ status: 'done', attempts: 1 });
+  });
+
+  it('runs a job handed on by a run next, without a claim or a poll', async () => {
+    const ran: Array<{ kind: string; attempts: number }> = [];
+    const worker = startWorker({
+      db: store.db,
+      clock: systemClock,
+      logger: silent,
+      concurrency: 2,
+      leaseMs: 60_000,
+      // Nothing wakes this worker and it would not poll within the test: only the hand-off runs the next job.
+      pollMs: 600_000,
+      handlers: {
+        work: async (job, context) => {
+          ran.push({ kind: job.kind, attempts: job.attempts });
+          const next = {
+            id: 'next-job',
+            tenantId: 'tenant-1',
+            kind: 'next',
+            payload: { n: 1 },
+            runAtMs: Date.now(),
+          };
+          await sqlOf(store.db).transaction(async (tx) => {
+            await enqueueJobs(tx, [{ ...next, leasedBy: context.followUp!.lease() }]);
+            await context.completeIn!(tx);
+          });
+          context.followUp!.run({ ...next, attempts: 1, maxAttempts: 8 });
+        },
+        next: async (job) => {
+          ran.push({ kind: job.kind, attempts: job.attempts });
+        },
+      },
+    });
+    workers.push(worker);
+    await enqueue();
+    // As the gateway does after enqueueing; the job it hands on gets no wake.
+    worker.wake();
+    await eventually(
+      async () => (await store.db.job.findUnique({ where: { id: 'next-job' } }))?.status === 'done',
+      10_000,
+      'the handed-on job to be done',
+    );
+    expect(ran).toEqual([
+      { kind: 'work', attempts: 1 },
+      { kind: 'next', attempts: 1 },
+    ]);
+    expect(await store.db.job.findUniqueOrThrow({ where: { id: 'next-job' } })).toMatchObject({
+      lockedBy: worker.id,
+      attempts: 1,
+    });
+  });
+
+  it('waits for a free slot while every slot is taken and the poll interval passes', async () => {
+    const worker = startWorker({
+      db: store.db,
+      clock: systemClock,
+      logger: silent,
+      concurrency: 1,
+      leaseMs: 60_000,
+      pollMs: 10,
+      handlers: { work: () => new Promise((resolve) => setTimeout(resolve, 200)) },
+    });
+    workers.push(worker);
+    await store.db.$transaction((tx) =>
+      enqueueJobs(
+        tx,
+        [1, 2].map(() => ({ tenantId: 'tenant-1', kind: 'work', payload: {}, runAtMs: Date.now() })),
+      ),
+    );
+    worker.wake();
+    // A loop that spun while full would hold the event loop: neither this timer nor the jobs' would fire.
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await eventually(
+      async () => (await store.db.job.count({ where: { status: 'done' } })) === 2,
+      10_000,
+      'both jobs, one at a time',
+    );
   });
 });

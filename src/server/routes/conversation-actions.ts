@@ -9,6 +9,7 @@ import { AppError } from '../../core/errors.ts';
 import { enqueueReply, splitterFor } from '../../dispatcher/outbox.ts';
 import { changeState, type Transition } from '../../normalizer/conversation-state.ts';
 import type { Db, DbTransaction } from '../../store/index.ts';
+import { sqlOf } from '../../store/sql.ts';
 import { tenantCaller } from '../caller.ts';
 import type { EventBus } from '../events.ts';
 import { errorResponses } from '../openapi.ts';
@@ -241,7 +242,7 @@ export async function conversationActionRoutes(
       if (!adapter) throw new AppError('UNKNOWN_CHANNEL', `there is no channel "${conversation.channel}"`);
       // Through the outbox like the agent's replies: the channel's policy (window, template,
       // human-agent tag for staff) is applied at delivery.
-      await enqueueReply(tx, {
+      await enqueueReply(sqlOf(db).within(tx), {
         tenantId,
         conversationId,
         channel: conversation.channel,
