@@ -53,7 +53,17 @@ export async function createPostgresDatabase(
   template?: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `switchboard_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await onServer(serverUrl, `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+  const create = `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`;
+  // A copy fails with 55006 while any session is on the template: only autovacuum could be.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await onServer(serverUrl, create);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
   return {
     url: databaseUrl(serverUrl, name),
     drop: () => dropDatabase(serverUrl, name),
