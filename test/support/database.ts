@@ -53,17 +53,10 @@ export async function createPostgresDatabase(
   template?: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `switchboard_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const create = `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`;
   // A copy fails with 55006 while any session is on the template: only autovacuum could be.
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await onServer(serverUrl, create);
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== '55006' || attempt >= 10) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  await retriedOn('55006', () =>
+    onServer(serverUrl, `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`),
+  );
   return {
     url: databaseUrl(serverUrl, name),
     drop: () => dropDatabase(serverUrl, name),
@@ -136,12 +129,16 @@ function migratedPostgresTemplate(serverUrl: string): Promise<string> {
  * role's session; it finishes within moments, so the drop is tried again.
  */
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await retriedOn('42501', () => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** Runs `work`, again after 200 ms while it fails with the SQLSTATE `code`, ten times at most. */
+async function retriedOn(code: string, work: () => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      return;
+      return await work();
     } catch (error) {
-      if ((error as { code?: string }).code !== '42501' || attempt >= 10) throw error;
+      if ((error as { code?: string }).code !== code || attempt >= 10) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
