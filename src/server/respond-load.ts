@@ -49,23 +49,10 @@ interface SubjectRow {
 }
 
 /**
- * Loads the inbound message a respond job answers, with its conversation, contact and
- * tenant and the facts the flood rules need, in one driver statement: each Prisma statement
- * costs about a millisecond of CPU, and the job used to spend eight of them here
- * (bench/README.md). Every subquery starts from an index: the contact's replies are counted
- * from the contact's conversations (`conversations_tenantId_contactId_idx`) through their
- * messages of the last hour, not by scanning the tenant's outbox. Scoped by the job's tenant.
- * Undefined when the message is gone (retention, tenant deleted).
+ * The respond job's read; its parameters: the reply's idempotency key, `since` twice, the
+ * message id and the tenant id. Exported for its query plan's test.
  */
-export async function loadRespondSubject(
-  sql: SqlSession,
-  request: { tenantId: string; messageId: string; idempotencyKey: string; since: Date },
-): Promise<RespondSubject | undefined> {
-  const { tenantId, messageId, idempotencyKey, since } = request;
-  // A reply's outbox row and its message share one createdAt (enqueueReply), so bounding the
-  // messages by `since` bounds the replies.
-  const rows = await sql.all<SubjectRow>(
-    `SELECT m."id", m."channel", m."kind", m."text", m."providerMessageId", m."senderVerified",
+export const RESPOND_SUBJECT_SQL = `SELECT m."id", m."channel", m."kind", m."text", m."providerMessageId", m."senderVerified",
             m."createdAt", c."id" AS "conversationId", c."state", c."externalChatId", c."contactId",
             p."displayName", p."locale", p."optedOut", t."name" AS "tenantName", t."agentSettings",
             EXISTS (SELECT 1 FROM "outbox" h JOIN "messages" hm ON hm."id" = h."messageId"
@@ -87,9 +74,31 @@ export async function loadRespondSubject(
      JOIN "conversations" c ON c."id" = m."conversationId"
      JOIN "contacts" p ON p."id" = c."contactId"
      JOIN "tenants" t ON t."id" = m."tenantId"
-     WHERE m."id" = ? AND m."tenantId" = ?`,
-    [idempotencyKey, since, since, messageId, tenantId],
-  );
+     WHERE m."id" = ? AND m."tenantId" = ?`;
+
+/**
+ * Loads the inbound message a respond job answers, with its conversation, contact and
+ * tenant and the facts the flood rules need, in one driver statement: each Prisma statement
+ * costs about a millisecond of CPU, and the job used to spend eight of them here
+ * (bench/README.md). Every subquery starts from an index: the contact's replies are counted
+ * from the contact's conversations (`conversations_tenantId_contactId_idx`) through their
+ * messages of the last hour, not by scanning the tenant's outbox. Scoped by the job's tenant.
+ * Undefined when the message is gone (retention, tenant deleted).
+ */
+export async function loadRespondSubject(
+  sql: SqlSession,
+  request: { tenantId: string; messageId: string; idempotencyKey: string; since: Date },
+): Promise<RespondSubject | undefined> {
+  const { tenantId, messageId, idempotencyKey, since } = request;
+  // A reply's outbox row and its message share one createdAt (enqueueReply), so bounding the
+  // messages by `since` bounds the replies.
+  const rows = await sql.all<SubjectRow>(RESPOND_SUBJECT_SQL, [
+    idempotencyKey,
+    since,
+    since,
+    messageId,
+    tenantId,
+  ]);
   const row = rows[0];
   if (!row) return undefined;
   return {
