@@ -47,10 +47,19 @@ function webhookOutcome(status: number): string {
   return 'failed';
 }
 
-export function createMetrics(options: { store: Store; clock: Clock }): Metrics {
+export function createMetrics(options: {
+  store: Store;
+  clock: Clock;
+  /**
+   * Whether `/metrics` is served. prom-client's default process metrics run an event-loop
+   * delay monitor (a timer every 10 ms) and observe every garbage collection: with nobody to
+   * scrape them, an idle gateway should not pay for that.
+   */
+  served: boolean;
+}): Metrics {
   const { store, clock } = options;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (options.served) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
   const webhooks = new Counter({

@@ -5,7 +5,9 @@
  * good, so it is dead-lettered), then the counters are compared with what was sent.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.ts';
 import type { Tool } from '../../src/integrations/types.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
 import { type InboxBehaviour, inboxTool } from '../agent/support.ts';
 import { FAKE_OPENAI_KEY, type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-chat.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
@@ -182,6 +184,15 @@ describe('GET /metrics', () => {
       error: 'NOT_FOUND',
       message: 'metrics are off: set METRICS_TOKEN or METRICS_PORT to turn them on',
     });
+  });
+
+  it('runs no process metrics (an event-loop monitor, a GC observer) while nobody can scrape them', async () => {
+    const off = createMetrics({ store, clock: systemClock, served: false });
+    expect(off.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeUndefined();
+    expect(off.registry.getSingleMetric('nodejs_gc_duration_seconds')).toBeUndefined();
+    expect(await off.scrape()).toContain('# TYPE switchboard_webhook_requests_total counter');
+    const on = createMetrics({ store, clock: systemClock, served: true });
+    expect(on.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeDefined();
   });
 
   it('serves on METRICS_PORT, and not on the app, when that is set', async () => {
