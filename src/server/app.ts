@@ -169,7 +169,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const live = workspaceEvents(events, db);
   registerErrorHandling(app);
   registerNulGuard(app);
-  const metrics = createMetrics({
+  const metrics = await createMetrics({
     store,
     clock,
     served: config.metrics.token !== undefined || config.metrics.port !== undefined,

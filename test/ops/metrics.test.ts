@@ -186,13 +186,18 @@ describe('GET /metrics', () => {
     });
   });
 
-  it('runs no process metrics (an event-loop monitor, a GC observer) while nobody can scrape them', async () => {
-    const off = createMetrics({ store, clock: systemClock, served: false });
-    expect(off.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeUndefined();
-    expect(off.registry.getSingleMetric('nodejs_gc_duration_seconds')).toBeUndefined();
-    expect(await off.scrape()).toContain('# TYPE switchboard_webhook_requests_total counter');
-    const on = createMetrics({ store, clock: systemClock, served: true });
-    expect(on.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeDefined();
+  it('counts nothing, and passes everything on, while nobody can scrape it', async () => {
+    const off = await createMetrics({ store, clock: systemClock, served: false });
+    const usages: unknown[] = [];
+    const usage = { tenantId: 'tenant', model: 'fake-model', promptTokens: 100, completionTokens: 20 };
+    off.countTokens((seen) => usages.push(seen))(usage);
+    expect(usages).toEqual([usage]);
+    expect(await off.scrape()).toBe('');
+    const on = await createMetrics({ store, clock: systemClock, served: true });
+    on.countTokens()(usage);
+    expect(await on.scrape()).toContain(
+      'switchboard_model_tokens_total{model="fake-model",kind="prompt"} 100',
+    );
   });
 
   it('serves on METRICS_PORT, and not on the app, when that is set', async () => {
