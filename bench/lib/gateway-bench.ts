@@ -13,6 +13,7 @@ import { startServerChild } from './child.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
+import { cpuMs } from './proc.ts';
 import { providerMessageIdOf, updateBody } from './updates.ts';
 
 /** Redelivery cycles over this many already stored updates. */
@@ -208,14 +209,18 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
     return counted('sms', load);
   };
 
+  // The gateway's CPU time is read around the measured run only, not its warm-up.
   const measured = async (run: (seconds: number) => Promise<LoadResult>, warmupSeconds: number) => {
     if (warmupSeconds > 0) await run(warmupSeconds);
-    return run(options.durationSeconds);
+    const before = await cpuMs(server.pid);
+    const load = await run(options.durationSeconds);
+    return { ...load, serverCpuMs: (await cpuMs(server.pid)) - before };
   };
 
-  const runs: { channel: string; load: LoadResult }[] = [];
-  let distinct: LoadResult | undefined;
-  let duplicates: LoadResult | undefined;
+  type MeasuredLoad = LoadResult & { serverCpuMs: number };
+  const runs: { channel: string; load: MeasuredLoad }[] = [];
+  let distinct: MeasuredLoad | undefined;
+  let duplicates: MeasuredLoad | undefined;
   let report: GatewayReport;
   try {
     if (options.only.includes('gateway')) {
