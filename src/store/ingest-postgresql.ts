@@ -41,8 +41,10 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
     },
     async conversations(keys) {
       if (keys.length === 0) return [];
-      return tx.$queryRaw<Array<{ tenantId: string; channel: string; externalChatId: string; id: string }>>`
-        SELECT "tenantId", "channel", "externalChatId", "id" FROM "conversations"
+      return tx.$queryRaw<
+        Array<{ tenantId: string; channel: string; externalChatId: string; id: string; state: string }>
+      >`
+        SELECT "tenantId", "channel", "externalChatId", "id", "state" FROM "conversations"
         WHERE ("tenantId", "channel", "externalChatId") IN (${tuples(
           keys.map((key) => [key.tenantId, key.channel, key.externalChatId]),
         )})`;
