@@ -67,10 +67,15 @@ if (options.only.includes('sqlite')) {
   );
 }
 if (options.only.some((name) => name === 'gateway' || name === 'whatsapp' || name === 'sms')) {
-  const databases = [undefined, ...(options.databaseUrl ? [options.databaseUrl] : [])];
-  for (const databaseUrl of databases) {
-    log(`C–F. gateway on ${databaseUrl ? 'PostgreSQL' : 'SQLite'} …`);
-    const gateway = await benchGateway(options, databaseUrl);
+  const runs = [
+    { databaseUrl: undefined, processes: 1 },
+    ...(options.databaseUrl
+      ? options.postgresqlProcesses.map((processes) => ({ databaseUrl: options.databaseUrl, processes }))
+      : []),
+  ];
+  for (const { databaseUrl, processes } of runs) {
+    log(`C–F. gateway on ${databaseUrl ? `PostgreSQL, ${processes} process(es)` : 'SQLite'} …`);
+    const gateway = await benchGateway(options, databaseUrl, processes);
     measurements.push(...gateway.measurements);
     verifications.push(...gateway.verifications);
     if (gateway.distinct) {

@@ -1,3 +1,4 @@
+import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
 import { createPostgresDatabase } from '../../test/support/database.ts';
 import type { ChannelReport, GatewayReady, GatewayReport } from '../servers/gateway.ts';
 import {
@@ -10,7 +11,7 @@ import {
   whatsappSenderOf,
 } from './channel-bodies.ts';
 import { startServerChild } from './child.ts';
-import { type LoadResult, runLoad } from './load.ts';
+import { type LoadResult, runLoadOnEach } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
 import { cpuMs } from './proc.ts';
@@ -61,11 +62,15 @@ export interface GatewayResults {
  * then a run of WhatsApp Cloud batches and one of Twilio SMS, all distinct; then a check per
  * channel that the database holds exactly what was acknowledged.
  */
-export async function benchGateway(options: BenchOptions, postgresUrl?: string): Promise<GatewayResults> {
+export async function benchGateway(
+  options: BenchOptions,
+  postgresUrl?: string,
+  processes = 1,
+): Promise<GatewayResults> {
   // A scratch database on the PostgreSQL server, as the tests use, dropped afterwards.
   const scratch = postgresUrl ? await createPostgresDatabase(postgresUrl) : undefined;
   try {
-    return await measureGateway(options, scratch?.url);
+    return await measureGateway(options, scratch?.url, processes);
   } finally {
     await scratch?.drop();
   }
@@ -91,18 +96,36 @@ function observed(chatOfId: (providerMessageId: string) => string): Observed {
   };
 }
 
-async function measureGateway(options: BenchOptions, databaseUrl?: string): Promise<GatewayResults> {
-  const server = await startServerChild<GatewayReady, GatewayReport>(
-    new URL('../servers/gateway.ts', import.meta.url),
-    {
-      env: { BENCH_DATABASE_URL: databaseUrl ?? '', BENCH_LOG_LEVEL: options.logLevel },
-      execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
+async function measureGateway(
+  options: BenchOptions,
+  databaseUrl: string | undefined,
+  processes: number,
+): Promise<GatewayResults> {
+  const gatewayFile = new URL('../servers/gateway.ts', import.meta.url);
+  const child = {
+    // One key for all the processes: each must read the connector configurations the first stored.
+    env: {
+      BENCH_DATABASE_URL: databaseUrl ?? '',
+      BENCH_LOG_LEVEL: options.logLevel,
+      BENCH_SECRET_KEY: generateKeySpecification(),
     },
-  );
-  const { port, slug, secret, dialect, publicUrl } = server.ready;
-  const base = `http://127.0.0.1:${port}`;
+    execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
+  };
+  const server = await startServerChild<GatewayReady, GatewayReport>(gatewayFile, child);
+  // More processes on the same (PostgreSQL) database take webhooks for the tenant the first made.
+  const servers = [server];
+  while (servers.length < processes)
+    servers.push(
+      await startServerChild<GatewayReady, GatewayReport>(gatewayFile, {
+        ...child,
+        env: { ...child.env, BENCH_ATTACH: '1' },
+      }),
+    );
+  const { slug, secret, dialect, publicUrl } = server.ready;
+  const urlsOf = (path: string) => servers.map((each) => `http://127.0.0.1:${each.ready.port}${path}`);
+  const label = processes > 1 ? `${dialect}, ${processes} processes` : dialect;
   const target = {
-    url: `${base}/webhook/telegram/${slug}`,
+    urls: urlsOf(`/webhook/telegram/${slug}`),
     connections: options.connections,
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
   };
@@ -127,7 +150,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
 
   let lastUpdateId = 0;
   const distinctLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
+    const load = await runLoadOnEach(target.urls, {
       ...target,
       durationSeconds,
       nextRequest() {
@@ -149,7 +172,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
   const duplicateLoad = async (durationSeconds: number) =>
     counted(
       'telegram',
-      await runLoad({
+      await runLoadOnEach(target.urls, {
         ...target,
         durationSeconds,
         nextRequest() {
@@ -165,8 +188,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
 
   let lastBatch = 0;
   const whatsappLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
-      url: `${base}/webhook/whatsapp/${slug}`,
+    const load = await runLoadOnEach(urlsOf(`/webhook/whatsapp/${slug}`), {
       connections: options.connections,
       headers: { 'content-type': 'application/json' },
       durationSeconds,
@@ -189,8 +211,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
   let lastSms = 0;
   const smsPath = `/webhook/sms/${slug}`;
   const smsLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
-      url: `${base}${smsPath}`,
+    const load = await runLoadOnEach(urlsOf(smsPath), {
       connections: options.connections,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       durationSeconds,
@@ -209,12 +230,14 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
     return counted('sms', load);
   };
 
-  // The gateway's CPU time is read around the measured run only, not its warm-up.
+  // The gateways' CPU time is read around the measured run only, not its warm-up.
+  const serversCpuMs = async () =>
+    (await Promise.all(servers.map((each) => cpuMs(each.pid)))).reduce((sum, value) => sum + value, 0);
   const measured = async (run: (seconds: number) => Promise<LoadResult>, warmupSeconds: number) => {
     if (warmupSeconds > 0) await run(warmupSeconds);
-    const before = await cpuMs(server.pid);
+    const before = await serversCpuMs();
     const load = await run(options.durationSeconds);
-    return { ...load, serverCpuMs: (await cpuMs(server.pid)) - before };
+    return { ...load, serverCpuMs: (await serversCpuMs()) - before };
   };
 
   type MeasuredLoad = LoadResult & { serverCpuMs: number };
@@ -238,20 +261,21 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
       runs.push({ channel: 'sms', load: await measured(smsLoad, options.warmupSeconds) });
   } finally {
     // Closing waits for pending writes, so the report sees everything that will be stored.
+    for (const attached of servers.slice(1)) await attached.finish();
     report = await server.finish();
   }
 
-  const database = databaseUrl ? `${dialect} (scratch database)` : `${dialect} (temporary file)`;
+  const database = databaseUrl ? `${label} (scratch database)` : `${dialect} (temporary file)`;
   const measurements: Measurement[] = [];
   const results: GatewayResults = { measurements, verifications: [] };
   if (distinct && duplicates) {
     results.distinct = measurementOf(
-      `C. gateway, distinct updates (${dialect})`,
+      `C. gateway, distinct updates (${label})`,
       'POST /webhook/telegram/<slug>: secret checked, parsed, deduped, message + respond job committed, then 200',
       distinct,
     );
     results.duplicates = measurementOf(
-      `D. gateway, redelivered updates (${dialect})`,
+      `D. gateway, redelivered updates (${label})`,
       `the same path, each update already stored (cycling over ${redelivered.length}): dedupe hit, nothing written`,
       duplicates,
     );
@@ -262,14 +286,14 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
       channel === 'whatsapp'
         ? {
             ...measurementOf(
-              `E. gateway, WhatsApp Cloud batches of ${WHATSAPP_BATCH_SIZE} (${dialect})`,
+              `E. gateway, WhatsApp Cloud batches of ${WHATSAPP_BATCH_SIZE} (${label})`,
               `POST /webhook/whatsapp/<slug>: X-Hub-Signature-256 checked, a Meta batch of ${WHATSAPP_BATCH_SIZE} new text messages from rotating senders parsed, deduped, messages + respond jobs committed, then 200`,
               load,
             ),
             messagesPerRequest: WHATSAPP_BATCH_SIZE,
           }
         : measurementOf(
-            `F. gateway, Twilio SMS (${dialect})`,
+            `F. gateway, Twilio SMS (${label})`,
             'POST /webhook/sms/<slug>: form body, X-Twilio-Signature checked, one new message (distinct MessageSid) deduped, message + respond job committed, then 200 <Response/>',
             load,
           ),

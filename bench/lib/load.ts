@@ -84,3 +84,48 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     loadGeneratorCores: (cpu.user + cpu.system) / wallMicros,
   };
 }
+
+/**
+ * `runLoad` against several servers at once (gateway processes sharing one database), the
+ * connections split between them, and their results added up. Latency percentiles of two runs
+ * do not combine: the slower server's are reported.
+ */
+export async function runLoadOnEach(urls: string[], options: Omit<LoadOptions, 'url'>): Promise<LoadResult> {
+  const results = await Promise.all(
+    urls.map((url, index) =>
+      runLoad({
+        ...options,
+        url,
+        connections:
+          Math.floor(options.connections / urls.length) + (index < options.connections % urls.length ? 1 : 0),
+      }),
+    ),
+  );
+  if (results.length === 1) return results[0]!;
+  const sum = (value: (result: LoadResult) => number) =>
+    results.reduce((total, result) => total + value(result), 0);
+  const slowest = (value: (result: LoadResult) => number) => Math.max(...results.map(value));
+  return {
+    durationSeconds: slowest((result) => result.durationSeconds),
+    requestsPerSecond: sum((result) => result.requestsPerSecond),
+    completed: sum((result) => result.completed),
+    ok2xx: sum((result) => result.ok2xx),
+    non2xx: sum((result) => result.non2xx),
+    errors: sum((result) => result.errors),
+    timeouts: sum((result) => result.timeouts),
+    latencyMs: {
+      average:
+        sum((result) => result.latencyMs.average * result.completed) /
+        Math.max(
+          1,
+          sum((result) => result.completed),
+        ),
+      p50: slowest((result) => result.latencyMs.p50),
+      p99: slowest((result) => result.latencyMs.p99),
+      max: slowest((result) => result.latencyMs.max),
+    },
+    unanswered: new Set(results.flatMap((result) => [...result.unanswered])),
+    // The runs share this process and its CPU time: each measured all of it.
+    loadGeneratorCores: slowest((result) => result.loadGeneratorCores),
+  };
+}
