@@ -67,10 +67,11 @@ if (options.only.includes('sqlite')) {
   );
 }
 if (options.only.some((name) => name === 'gateway' || name === 'whatsapp' || name === 'sms')) {
+  const { databaseUrl: postgresqlUrl, postgresqlProcesses } = options;
   const runs = [
     { databaseUrl: undefined, processes: 1 },
-    ...(options.databaseUrl
-      ? options.postgresqlProcesses.map((processes) => ({ databaseUrl: options.databaseUrl, processes }))
+    ...(postgresqlUrl
+      ? postgresqlProcesses.map((processes) => ({ databaseUrl: postgresqlUrl, processes }))
       : []),
   ];
   for (const { databaseUrl, processes } of runs) {

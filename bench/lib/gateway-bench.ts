@@ -11,7 +11,7 @@ import {
   whatsappSenderOf,
 } from './channel-bodies.ts';
 import { startServerChild } from './child.ts';
-import { type LoadResult, runLoadOnEach } from './load.ts';
+import { type LoadOptions, type LoadResult, mergeLoads, runLoad } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
 import { cpuMs } from './proc.ts';
@@ -60,7 +60,9 @@ export interface GatewayResults {
  * The gateway in its own process: for Telegram a measured run of distinct updates (each a
  * new message), then a measured run redelivering updates already stored (each a duplicate);
  * then a run of WhatsApp Cloud batches and one of Twilio SMS, all distinct; then a check per
- * channel that the database holds exactly what was acknowledged.
+ * channel that the database holds exactly what was acknowledged. With `processes` above 1
+ * (PostgreSQL), that many gateway processes share the database and the connections are split
+ * evenly over them.
  */
 export async function benchGateway(
   options: BenchOptions,
@@ -101,32 +103,38 @@ async function measureGateway(
   databaseUrl: string | undefined,
   processes: number,
 ): Promise<GatewayResults> {
-  const gatewayFile = new URL('../servers/gateway.ts', import.meta.url);
-  const child = {
-    // One key for all the processes: each must read the connector configurations the first stored.
-    env: {
-      BENCH_DATABASE_URL: databaseUrl ?? '',
-      BENCH_LOG_LEVEL: options.logLevel,
-      BENCH_SECRET_KEY: generateKeySpecification(),
-    },
-    execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
+  // Every process decrypts the tenant's channel secrets, so they share one key.
+  const environment = {
+    BENCH_DATABASE_URL: databaseUrl ?? '',
+    BENCH_LOG_LEVEL: options.logLevel,
+    BENCH_SECRET_KEY: generateKeySpecification(),
   };
-  const server = await startServerChild<GatewayReady, GatewayReport>(gatewayFile, child);
-  // More processes on the same (PostgreSQL) database take webhooks for the tenant the first made.
-  const servers = [server];
-  while (servers.length < processes)
-    servers.push(
-      await startServerChild<GatewayReady, GatewayReport>(gatewayFile, {
-        ...child,
-        env: { ...child.env, BENCH_ATTACH: '1' },
-      }),
+  const startServer = (attach: boolean) =>
+    startServerChild<GatewayReady, GatewayReport>(new URL('../servers/gateway.ts', import.meta.url), {
+      env: { ...environment, ...(attach ? { BENCH_ATTACH: '1' } : {}) },
+      execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
+    });
+  const server = await startServer(false);
+  const attached: Array<Awaited<ReturnType<typeof startServer>>> = [];
+  for (let index = 1; index < processes; index += 1) attached.push(await startServer(true));
+  const { slug, secret, dialect: databaseDialect, publicUrl } = server.ready;
+  const dialect = processes > 1 ? `${databaseDialect}, ${processes} processes` : databaseDialect;
+  const origins = [server, ...attached].map((child) => `http://127.0.0.1:${child.ready.port}`);
+  /** One load, its connections spread evenly over the processes, as one result. */
+  const spreadLoad = async (path: string, load: Omit<LoadOptions, 'url' | 'connections'>) =>
+    mergeLoads(
+      await Promise.all(
+        origins.map((origin, index) =>
+          runLoad({
+            ...load,
+            url: `${origin}${path}`,
+            connections: Math.floor((options.connections + index) / origins.length),
+          }),
+        ),
+      ),
     );
-  const { slug, secret, dialect, publicUrl } = server.ready;
-  const urlsOf = (path: string) => servers.map((each) => `http://127.0.0.1:${each.ready.port}${path}`);
-  const label = processes > 1 ? `${dialect}, ${processes} processes` : dialect;
+  const telegramPath = `/webhook/telegram/${slug}`;
   const target = {
-    urls: urlsOf(`/webhook/telegram/${slug}`),
-    connections: options.connections,
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
   };
   const { chats } = options;
@@ -150,7 +158,7 @@ async function measureGateway(
 
   let lastUpdateId = 0;
   const distinctLoad = async (durationSeconds: number) => {
-    const load = await runLoadOnEach(target.urls, {
+    const load = await spreadLoad(telegramPath, {
       ...target,
       durationSeconds,
       nextRequest() {
@@ -172,7 +180,7 @@ async function measureGateway(
   const duplicateLoad = async (durationSeconds: number) =>
     counted(
       'telegram',
-      await runLoadOnEach(target.urls, {
+      await spreadLoad(telegramPath, {
         ...target,
         durationSeconds,
         nextRequest() {
@@ -188,8 +196,7 @@ async function measureGateway(
 
   let lastBatch = 0;
   const whatsappLoad = async (durationSeconds: number) => {
-    const load = await runLoadOnEach(urlsOf(`/webhook/whatsapp/${slug}`), {
-      connections: options.connections,
+    const load = await spreadLoad(`/webhook/whatsapp/${slug}`, {
       headers: { 'content-type': 'application/json' },
       durationSeconds,
       nextRequest() {
@@ -211,8 +218,7 @@ async function measureGateway(
   let lastSms = 0;
   const smsPath = `/webhook/sms/${slug}`;
   const smsLoad = async (durationSeconds: number) => {
-    const load = await runLoadOnEach(urlsOf(smsPath), {
-      connections: options.connections,
+    const load = await spreadLoad(smsPath, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       durationSeconds,
       nextRequest() {
@@ -231,13 +237,16 @@ async function measureGateway(
   };
 
   // The gateways' CPU time is read around the measured run only, not its warm-up.
-  const serversCpuMs = async () =>
-    (await Promise.all(servers.map((each) => cpuMs(each.pid)))).reduce((sum, value) => sum + value, 0);
+  const gatewaysCpuMs = async () =>
+    (await Promise.all([server, ...attached].map((child) => cpuMs(child.pid)))).reduce(
+      (sum, value) => sum + value,
+      0,
+    );
   const measured = async (run: (seconds: number) => Promise<LoadResult>, warmupSeconds: number) => {
     if (warmupSeconds > 0) await run(warmupSeconds);
-    const before = await serversCpuMs();
+    const before = await gatewaysCpuMs();
     const load = await run(options.durationSeconds);
-    return { ...load, serverCpuMs: (await serversCpuMs()) - before };
+    return { ...load, serverCpuMs: (await gatewaysCpuMs()) - before };
   };
 
   type MeasuredLoad = LoadResult & { serverCpuMs: number };
@@ -260,22 +269,23 @@ async function measureGateway(
     if (options.only.includes('sms'))
       runs.push({ channel: 'sms', load: await measured(smsLoad, options.warmupSeconds) });
   } finally {
-    // Closing waits for pending writes, so the report sees everything that will be stored.
-    for (const attached of servers.slice(1)) await attached.finish();
+    // Closing waits for pending writes, so the report sees everything that will be stored;
+    // the first process reports once the others have closed.
+    for (const child of attached) await child.finish();
     report = await server.finish();
   }
 
-  const database = databaseUrl ? `${label} (scratch database)` : `${dialect} (temporary file)`;
+  const database = databaseUrl ? `${dialect} (scratch database)` : `${dialect} (temporary file)`;
   const measurements: Measurement[] = [];
   const results: GatewayResults = { measurements, verifications: [] };
   if (distinct && duplicates) {
     results.distinct = measurementOf(
-      `C. gateway, distinct updates (${label})`,
+      `C. gateway, distinct updates (${dialect})`,
       'POST /webhook/telegram/<slug>: secret checked, parsed, deduped, message + respond job committed, then 200',
       distinct,
     );
     results.duplicates = measurementOf(
-      `D. gateway, redelivered updates (${label})`,
+      `D. gateway, redelivered updates (${dialect})`,
       `the same path, each update already stored (cycling over ${redelivered.length}): dedupe hit, nothing written`,
       duplicates,
     );
@@ -286,14 +296,14 @@ async function measureGateway(
       channel === 'whatsapp'
         ? {
             ...measurementOf(
-              `E. gateway, WhatsApp Cloud batches of ${WHATSAPP_BATCH_SIZE} (${label})`,
+              `E. gateway, WhatsApp Cloud batches of ${WHATSAPP_BATCH_SIZE} (${dialect})`,
               `POST /webhook/whatsapp/<slug>: X-Hub-Signature-256 checked, a Meta batch of ${WHATSAPP_BATCH_SIZE} new text messages from rotating senders parsed, deduped, messages + respond jobs committed, then 200`,
               load,
             ),
             messagesPerRequest: WHATSAPP_BATCH_SIZE,
           }
         : measurementOf(
-            `F. gateway, Twilio SMS (${label})`,
+            `F. gateway, Twilio SMS (${dialect})`,
             'POST /webhook/sms/<slug>: form body, X-Twilio-Signature checked, one new message (distinct MessageSid) deduped, message + respond job committed, then 200 <Response/>',
             load,
           ),

@@ -86,46 +86,31 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /**
- * `runLoad` against several servers at once (gateway processes sharing one database), the
- * connections split between them, and their results added up. Latency percentiles of two runs
- * do not combine: the slower server's are reported.
+ * Loads run side by side (one per gateway process) as one: rates and counts add up; the
+ * latency percentiles are the worst of the parts (an upper bound on the combined one), and
+ * the average is weighted by completed requests.
  */
-export async function runLoadOnEach(urls: string[], options: Omit<LoadOptions, 'url'>): Promise<LoadResult> {
-  const results = await Promise.all(
-    urls.map((url, index) =>
-      runLoad({
-        ...options,
-        url,
-        connections:
-          Math.floor(options.connections / urls.length) + (index < options.connections % urls.length ? 1 : 0),
-      }),
-    ),
-  );
-  if (results.length === 1) return results[0]!;
-  const sum = (value: (result: LoadResult) => number) =>
-    results.reduce((total, result) => total + value(result), 0);
-  const slowest = (value: (result: LoadResult) => number) => Math.max(...results.map(value));
+export function mergeLoads(parts: LoadResult[]): LoadResult {
+  if (parts.length === 1) return parts[0]!;
+  const sum = (value: (part: LoadResult) => number) => parts.reduce((total, part) => total + value(part), 0);
+  const worst = (value: (part: LoadResult) => number) => Math.max(...parts.map(value));
+  const completed = sum((part) => part.completed);
   return {
-    durationSeconds: slowest((result) => result.durationSeconds),
-    requestsPerSecond: sum((result) => result.requestsPerSecond),
-    completed: sum((result) => result.completed),
-    ok2xx: sum((result) => result.ok2xx),
-    non2xx: sum((result) => result.non2xx),
-    errors: sum((result) => result.errors),
-    timeouts: sum((result) => result.timeouts),
+    durationSeconds: worst((part) => part.durationSeconds),
+    requestsPerSecond: sum((part) => part.requestsPerSecond),
+    completed,
+    ok2xx: sum((part) => part.ok2xx),
+    non2xx: sum((part) => part.non2xx),
+    errors: sum((part) => part.errors),
+    timeouts: sum((part) => part.timeouts),
     latencyMs: {
-      average:
-        sum((result) => result.latencyMs.average * result.completed) /
-        Math.max(
-          1,
-          sum((result) => result.completed),
-        ),
-      p50: slowest((result) => result.latencyMs.p50),
-      p99: slowest((result) => result.latencyMs.p99),
-      max: slowest((result) => result.latencyMs.max),
+      average: sum((part) => part.latencyMs.average * part.completed) / Math.max(1, completed),
+      p50: worst((part) => part.latencyMs.p50),
+      p99: worst((part) => part.latencyMs.p99),
+      max: worst((part) => part.latencyMs.max),
     },
-    unanswered: new Set(results.flatMap((result) => [...result.unanswered])),
-    // The runs share this process and its CPU time: each measured all of it.
-    loadGeneratorCores: slowest((result) => result.loadGeneratorCores),
+    unanswered: new Set(parts.flatMap((part) => [...part.unanswered])),
+    // Each part measured this whole process over the same time: the same share, not one each.
+    loadGeneratorCores: worst((part) => part.loadGeneratorCores),
   };
 }

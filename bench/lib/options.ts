@@ -15,10 +15,7 @@ export interface BenchOptions {
   only: ScenarioGroup[];
   /** Also run the gateway against this PostgreSQL database. */
   databaseUrl: string | undefined;
-  /**
-   * On PostgreSQL, the gateway runs once with each of these numbers of processes on one
-   * database, the connections split between them.
-   */
+  /** On PostgreSQL, the gateway runs once with each of these numbers of processes. */
   postgresqlProcesses: number[];
   /** Write a V8 CPU profile of each gateway process to bench/results/profiles. */
   cpuProfile: boolean;
@@ -27,11 +24,11 @@ export interface BenchOptions {
 }
 
 const usage = `npm run bench:ingest -- [--duration 10] [--warmup 3] [--connections 50] [--chats 1000]
-    [--only bare,sqlite,gateway,whatsapp,sms] [--processes 1,2] [--cpu-prof]
+    [--only bare,sqlite,gateway,whatsapp,sms] [--postgresql-processes 1,2] [--cpu-prof]
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_CHATS, BENCH_ONLY,
-BENCH_PROCESSES, BENCH_CPU_PROF=1, BENCH_LOG_LEVEL (default warn); DATABASE_URL=postgresql://…
-adds the gateway on PostgreSQL, with one gateway process and then with two on one database
-(--processes).`;
+BENCH_CPU_PROF=1, BENCH_LOG_LEVEL (default warn); DATABASE_URL=postgresql://… adds the
+gateway on PostgreSQL, once per number in --postgresql-processes (default 1; the load is
+split evenly over the processes, which share the database).`;
 
 /** Command-line flags win over BENCH_* variables, which win over the defaults. */
 export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): BenchOptions {
@@ -43,7 +40,7 @@ export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): Ben
       connections: { type: 'string' },
       chats: { type: 'string' },
       only: { type: 'string' },
-      processes: { type: 'string' },
+      'postgresql-processes': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -70,9 +67,9 @@ export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): Ben
     chats: positive('chats', values.chats ?? environment.BENCH_CHATS ?? '1000'),
     only: only as ScenarioGroup[],
     databaseUrl,
-    postgresqlProcesses: (values.processes ?? environment.BENCH_PROCESSES ?? '1,2')
+    postgresqlProcesses: (values['postgresql-processes'] ?? '1')
       .split(',')
-      .map((count) => positive('processes', count.trim())),
+      .map((count) => positive('postgresql-processes', count.trim())),
     cpuProfile: values['cpu-prof'] ?? environment.BENCH_CPU_PROF === '1',
     logLevel: environment.BENCH_LOG_LEVEL ?? 'warn',
   };

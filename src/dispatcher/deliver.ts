@@ -5,6 +5,7 @@ import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { LeasedJob } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { sqlOf } from '../store/sql.ts';
 import { loadOutboxPiece } from './deliver-load.ts';
 import { outboundMediaOf } from './media-reply.ts';
 import type { DeliverPayload } from './outbox.ts';
@@ -201,7 +202,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
                                "sentAt" = ${now}, "error" = NULL WHERE "id" = ${outbox.messageId}`;
           await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversationId), outcome: 'sent' });
           // Not completed when the lease went elsewhere; the send is recorded all the same.
-          if (completesJob) await context.completeIn?.(tx);
+          if (completesJob) await context.completeIn?.(sqlOf(db).within(tx));
         });
         unrecorded.delete(outbox.id);
         return;

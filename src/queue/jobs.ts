@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction, Dialect } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
+import type { SqlSession } from '../store/sql.ts';
 
 /** A job as a worker sees it after leasing it. `attempts` counts this run. */
 export interface LeasedJob {
@@ -122,17 +123,13 @@ export async function renewLease(db: Db, jobId: string, workerId: string, untilM
  * a job whose lease went to another worker is that worker's to settle. `lockedBy` stays as
  * the record of which worker ran it to the end.
  */
-export async function completeJobs(
-  db: Db | DbTransaction,
-  jobIds: string[],
-  workerId: string,
-): Promise<number> {
+export async function completeJobs(sql: SqlSession, jobIds: string[], workerId: string): Promise<number> {
   if (jobIds.length === 0) return 0;
-  const result = await db.job.updateMany({
-    where: { id: { in: jobIds }, lockedBy: workerId, status: 'running' },
-    data: { status: 'done', lockedUntilMs: null },
-  });
-  return result.count;
+  return sql.run(
+    `UPDATE "jobs" SET "status" = 'done', "lockedUntilMs" = NULL, "updatedAt" = ?
+     WHERE "id" IN (${jobIds.map(() => '?').join(', ')}) AND "lockedBy" = ? AND "status" = 'running'`,
+    [new Date(), ...jobIds, workerId],
+  );
 }
 
 /**

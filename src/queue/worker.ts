@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import { AppError, isAppError } from '../core/errors.ts';
-import type { Db, DbTransaction, Dialect } from '../store/index.ts';
+import type { Db, Dialect } from '../store/index.ts';
+import { type SqlSession, sqlOf } from '../store/sql.ts';
 import { type BackoffPolicy, defaultBackoff, retryDelayMs } from './backoff.ts';
 import {
   buryJob,
@@ -28,14 +29,15 @@ export interface JobContext {
    */
   confirmLease(): Promise<void>;
   /**
-   * Marks the job done inside the caller's transaction, so that its outcome and the job's
+   * Marks the job done inside the caller's transaction (its driver statements: `sqlOf(db).within(tx)`
+   * for a Prisma transaction), so that its outcome and the job's
    * completion commit together (one statement and transaction fewer per job). Fenced by the
    * lease: false, with `signal` aborted, when another worker holds the job; the caller's own
    * writes are not undone by that (a send the provider accepted must still be recorded).
    * The worker records nothing more for this run. Absent where a job is run outside the
    * worker (tests).
    */
-  completeIn?(tx: DbTransaction): Promise<boolean>;
+  completeIn?(tx: SqlSession): Promise<boolean>;
 }
 
 /** Runs one kind of job. Throwing retries the job (if the error is retryable and attempts remain). */
@@ -85,6 +87,7 @@ interface RunningJob {
  */
 export function startWorker(options: WorkerOptions): Worker {
   const { db, dialect, handlers, clock, logger, concurrency } = options;
+  const sql = sqlOf(db);
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 500;
   const backoff = options.backoff ?? defaultBackoff;
@@ -108,7 +111,7 @@ export function startWorker(options: WorkerOptions): Worker {
         written: new Promise<void>((resolve, reject) => {
           setImmediate(() => {
             completions = undefined;
-            completeJobs(db, batch.jobIds, id).then(() => resolve(), reject);
+            completeJobs(sql, batch.jobIds, id).then(() => resolve(), reject);
           });
         }),
       };

@@ -10,6 +10,7 @@ import type { StoredInbound } from '../normalizer/ingest.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { sqlOf } from '../store/sql.ts';
 import { loadRespondSubject } from './respond-load.ts';
 
 export const RESPOND_JOB = 'respond';
@@ -152,7 +153,7 @@ export function createRespondHandler(
         ...(job.dueAtMs === undefined ? {} : { dueAtMs: job.dueAtMs }),
       });
       // The job ends with the reply it recorded: no statement of its own afterwards.
-      if (enqueued) await context.completeIn?.(tx);
+      if (enqueued) await context.completeIn?.(sqlOf(db).within(tx));
       return enqueued;
     });
     if (recorded) onReplyRecorded();

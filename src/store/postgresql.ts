@@ -4,6 +4,8 @@ import type { Connection, Db } from './db.ts';
 import { PrismaClient } from './generated/postgresql/client.ts';
 import { postgresqlIngestStatements } from './ingest-postgresql.ts';
 import { provideIngestStatements } from './ingest-statements.ts';
+import { provideSql } from './sql.ts';
+import { postgresqlSql } from './sql-postgresql.ts';
 
 // How much longer than the server's statement timeout the client waits for an answer.
 const CLIENT_GRACE_MS = 5_000;
@@ -44,6 +46,7 @@ export function connectPostgresql(
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
   }) as unknown as Db;
   provideIngestStatements(db, postgresqlIngestStatements);
+  provideSql(db, postgresqlSql(pool));
   return {
     db,
     state: async () => ({

@@ -12,12 +12,21 @@ import type { SqlDriverAdapter, SqlQuery, Transaction } from '@prisma/driver-ada
  *
  * Queries inside a transaction go through the transaction object, not through these methods,
  * so they never wait here. The wait is re-checked after waking: a transaction queued on the
- * adapter's mutex may have begun in the meantime.
+ * adapter's mutex may have begun in the meantime. `inTransaction` is the handle's own flag: it
+ * is already set in the turns between the adapter's BEGIN and the transaction being handed back.
+ *
+ * Returns the guarded connection and `idle`, which resolves once no transaction is open, for
+ * the driver statements that run outside one (`sql-sqlite.ts`).
  */
-export function guardTransactions(connection: SqlDriverAdapter): SqlDriverAdapter {
+export function guardTransactions(
+  connection: SqlDriverAdapter,
+  inTransaction: () => boolean,
+): { connection: SqlDriverAdapter; idle(): Promise<void> } {
   let openTransaction: Promise<void> | undefined;
   const idle = async () => {
-    while (openTransaction) await openTransaction;
+    while (openTransaction || inTransaction()) {
+      await (openTransaction ?? new Promise((resolve) => setImmediate(resolve)));
+    }
   };
 
   const startTransaction = connection.startTransaction.bind(connection);
@@ -45,7 +54,7 @@ export function guardTransactions(connection: SqlDriverAdapter): SqlDriverAdapte
     await idle();
     return executeRaw(query);
   };
-  return connection;
+  return { connection, idle };
 }
 
 /** Calls `end` once the transaction has committed or rolled back (whether or not that failed). */

@@ -8,6 +8,8 @@ import { writeRowsOnDriver } from './driver-rows.ts';
 import { PrismaClient } from './generated/sqlite/client.ts';
 import { sqliteIngestStatements } from './ingest-sqlite.ts';
 import { provideIngestStatements } from './ingest-statements.ts';
+import { provideSql } from './sql.ts';
+import { type SqliteConnection, sqliteSql } from './sql-sqlite.ts';
 import { guardTransactions } from './sqlite-transaction-guard.ts';
 import { cacheStatements } from './statement-cache.ts';
 
@@ -33,14 +35,17 @@ export async function connectSqlite(file: string): Promise<Connection> {
   await chmod(file, 0o600);
   const driver = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
   const adapterFactory = withConnectionSetup(driver);
-  // The client's connection (not the engine's) carries the ingest statements; it is opened on
-  // the client's first query, and again if the client reconnects.
+  // The client's connection (not the engine's) carries the ingest statements and the driver
+  // SQL; it is opened on the client's first query, and again if the client reconnects.
   let ingest: ReturnType<typeof sqliteIngestStatements> | undefined;
+  let current: SqliteConnection | undefined;
   const db = new PrismaClient({
-    adapter: withConnectionSetup(driver, (handle, prepare) => {
-      ingest = sqliteIngestStatements(handle, prepare);
+    adapter: withConnectionSetup(driver, (connection) => {
+      ingest = sqliteIngestStatements(connection.handle, connection.prepare);
+      current = connection;
     }),
   });
+  provideSql(db, sqliteSql({ current: () => current, connect: () => db.$connect() }));
   provideIngestStatements(db, (tx) => {
     if (ingest === undefined) throw new Error('the SQLite client is not connected');
     // The rows other modules add to the batch through `insertRows` go on the driver too.
@@ -69,15 +74,13 @@ export async function connectSqlite(file: string): Promise<Connection> {
 /**
  * Runs `connectionSetup` on every connection the adapter opens, the client's and the engine's,
  * keeps each connection's prepared statements (`cacheStatements`), and holds a query outside a
- * transaction back while one is open (`guardTransactions`). `onConnected` receives
- * the connection's handle and its own `prepare`, from before the cache replaced it.
+ * transaction back while one is open (`guardTransactions`). `onConnected` receives the
+ * connection: its handle, the handle's own `prepare` (from before the cache replaced it), the
+ * guarded adapter connection, and when it is idle.
  */
 function withConnectionSetup(
   factory: PrismaBetterSqlite3,
-  onConnected?: (
-    handle: Database.Database,
-    prepare: (sql: string) => Database.Statement<unknown[], unknown>,
-  ) => void,
+  onConnected?: (connection: SqliteConnection) => void,
 ): SqlMigrationAwareDriverAdapterFactory {
   return {
     provider: factory.provider,
@@ -90,9 +93,15 @@ function withConnectionSetup(
       if (typeof handle?.prepare !== 'function')
         throw new Error('the SQLite adapter no longer exposes its handle');
       const prepare = handle.prepare.bind(handle);
-      onConnected?.(handle, (sql) => prepare(sql));
       cacheStatements(handle);
-      return guardTransactions(connection);
+      const guarded = guardTransactions(connection, () => handle.inTransaction);
+      onConnected?.({
+        handle,
+        prepare: (sql) => prepare(sql),
+        adapter: guarded.connection,
+        idle: guarded.idle,
+      });
+      return guarded.connection;
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
   };

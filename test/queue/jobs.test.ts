@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/queue/backoff.ts';
 import { completeJobs, enqueueJobs, leaseJobs, renewLease } from '../../src/queue/jobs.ts';
 import { openStore } from '../../src/store/index.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 
 describe('retry delays', () => {
@@ -60,9 +61,9 @@ describe('job leasing', () => {
     const [retaken] = await lease('worker-b', 2_001);
     expect(retaken).toMatchObject({ id: job!.id, attempts: 2 });
     expect(await renewLease(store.db, job!.id, 'worker-a', 10_000)).toBe(false);
-    expect(await completeJobs(store.db, [job!.id], 'worker-a')).toBe(0);
+    expect(await completeJobs(sqlOf(store.db), [job!.id], 'worker-a')).toBe(0);
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('running');
-    expect(await completeJobs(store.db, [job!.id], 'worker-b')).toBe(1);
+    expect(await completeJobs(sqlOf(store.db), [job!.id], 'worker-b')).toBe(1);
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('done');
   });
 
@@ -83,7 +84,7 @@ describe('job leasing', () => {
     expect(taken!.id).toBe(held[2]!.id);
     expect(
       await completeJobs(
-        store.db,
+        sqlOf(store.db),
         held.map((job) => job.id),
         'worker-a',
       ),

@@ -7,6 +7,7 @@ import { systemClock } from '../../src/core/clock.ts';
 import { AppError } from '../../src/core/errors.ts';
 import { enqueueJobs, leaseJobs } from '../../src/queue/jobs.ts';
 import { type JobContext, startWorker, type Worker } from '../../src/queue/worker.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { createTestStore, type TestStore } from '../support/database.ts';
 import { eventually } from '../support/gateway.ts';
 
@@ -60,7 +61,7 @@ describe('the worker', () => {
         await tx.auditLog.create({
           data: { tenantId, actor: 'test', action: steals ? 'stolen' : 'kept', target: 'job' },
         });
-        completions.push(await context.completeIn!(tx));
+        completions.push(await context.completeIn!(sqlOf(store.db).within(tx)));
       });
     }, 60_000);
     await enqueue();
