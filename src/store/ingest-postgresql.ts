@@ -91,10 +91,19 @@ function jsonRowWriter(tx: DbTransaction): DriverRowWriter {
         .map((name) => `"${name}"`)
         .join(', '),
     );
-    const document = JSON.stringify(rows, (_key, value) =>
-      typeof value === 'bigint' ? value.toString() : value,
-    );
+    // JSON has no bigint; a replacer function would take V8 off its fast path for every value.
+    const document = JSON.stringify(rows.map(withBigintsAsText));
     await tx.$executeRaw`INSERT INTO ${raw(`"${table}"`)} (${columns})
       SELECT ${columns} FROM json_populate_recordset(NULL::${raw(`"${table}"`)}, ${document}::json)`;
   };
+}
+
+function withBigintsAsText(row: Record<string, SqlValue>): Record<string, SqlValue> {
+  let copy: Record<string, SqlValue> | undefined;
+  for (const [name, value] of Object.entries(row)) {
+    if (typeof value !== 'bigint') continue;
+    copy ??= { ...row };
+    copy[name] = value.toString();
+  }
+  return copy ?? row;
 }
