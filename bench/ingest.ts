@@ -67,10 +67,16 @@ if (options.only.includes('sqlite')) {
   );
 }
 if (options.only.some((name) => name === 'gateway' || name === 'whatsapp' || name === 'sms')) {
-  const databases = [undefined, ...(options.databaseUrl ? [options.databaseUrl] : [])];
-  for (const databaseUrl of databases) {
-    log(`C–F. gateway on ${databaseUrl ? 'PostgreSQL' : 'SQLite'} …`);
-    const gateway = await benchGateway(options, databaseUrl);
+  const { databaseUrl: postgresqlUrl, postgresqlProcesses } = options;
+  const runs = [
+    { databaseUrl: undefined, processes: 1 },
+    ...(postgresqlUrl
+      ? postgresqlProcesses.map((processes) => ({ databaseUrl: postgresqlUrl, processes }))
+      : []),
+  ];
+  for (const { databaseUrl, processes } of runs) {
+    log(`C–F. gateway on ${databaseUrl ? `PostgreSQL, ${processes} process(es)` : 'SQLite'} …`);
+    const gateway = await benchGateway(options, databaseUrl, processes);
     measurements.push(...gateway.measurements);
     verifications.push(...gateway.verifications);
     if (gateway.distinct) {

@@ -1,3 +1,4 @@
+import { generateKeySpecification } from '../../src/connectors/key-ring.ts';
 import { createPostgresDatabase } from '../../test/support/database.ts';
 import type { ChannelReport, GatewayReady, GatewayReport } from '../servers/gateway.ts';
 import {
@@ -10,7 +11,7 @@ import {
   whatsappSenderOf,
 } from './channel-bodies.ts';
 import { startServerChild } from './child.ts';
-import { type LoadResult, runLoad } from './load.ts';
+import { type LoadOptions, type LoadResult, mergeLoads, runLoad } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
 import { providerMessageIdOf, updateBody } from './updates.ts';
@@ -58,13 +59,19 @@ export interface GatewayResults {
  * The gateway in its own process: for Telegram a measured run of distinct updates (each a
  * new message), then a measured run redelivering updates already stored (each a duplicate);
  * then a run of WhatsApp Cloud batches and one of Twilio SMS, all distinct; then a check per
- * channel that the database holds exactly what was acknowledged.
+ * channel that the database holds exactly what was acknowledged. With `processes` above 1
+ * (PostgreSQL), that many gateway processes share the database and the connections are split
+ * evenly over them.
  */
-export async function benchGateway(options: BenchOptions, postgresUrl?: string): Promise<GatewayResults> {
+export async function benchGateway(
+  options: BenchOptions,
+  postgresUrl?: string,
+  processes = 1,
+): Promise<GatewayResults> {
   // A scratch database on the PostgreSQL server, as the tests use, dropped afterwards.
   const scratch = postgresUrl ? await createPostgresDatabase(postgresUrl) : undefined;
   try {
-    return await measureGateway(options, scratch?.url);
+    return await measureGateway(options, scratch?.url, processes);
   } finally {
     await scratch?.drop();
   }
@@ -90,19 +97,43 @@ function observed(chatOfId: (providerMessageId: string) => string): Observed {
   };
 }
 
-async function measureGateway(options: BenchOptions, databaseUrl?: string): Promise<GatewayResults> {
-  const server = await startServerChild<GatewayReady, GatewayReport>(
-    new URL('../servers/gateway.ts', import.meta.url),
-    {
-      env: { BENCH_DATABASE_URL: databaseUrl ?? '', BENCH_LOG_LEVEL: options.logLevel },
+async function measureGateway(
+  options: BenchOptions,
+  databaseUrl: string | undefined,
+  processes: number,
+): Promise<GatewayResults> {
+  // Every process decrypts the tenant's channel secrets, so they share one key.
+  const environment = {
+    BENCH_DATABASE_URL: databaseUrl ?? '',
+    BENCH_LOG_LEVEL: options.logLevel,
+    BENCH_SECRET_KEY: generateKeySpecification(),
+  };
+  const startServer = (attach: boolean) =>
+    startServerChild<GatewayReady, GatewayReport>(new URL('../servers/gateway.ts', import.meta.url), {
+      env: { ...environment, ...(attach ? { BENCH_ATTACH: '1' } : {}) },
       execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
-    },
-  );
-  const { port, slug, secret, dialect, publicUrl } = server.ready;
-  const base = `http://127.0.0.1:${port}`;
+    });
+  const server = await startServer(false);
+  const attached = [];
+  for (let index = 1; index < processes; index += 1) attached.push(await startServer(true));
+  const { slug, secret, dialect: databaseDialect, publicUrl } = server.ready;
+  const dialect = processes > 1 ? `${databaseDialect}, ${processes} processes` : databaseDialect;
+  const origins = [server, ...attached].map((child) => `http://127.0.0.1:${child.ready.port}`);
+  /** One load, its connections spread evenly over the processes, as one result. */
+  const spreadLoad = async (path: string, load: Omit<LoadOptions, 'url' | 'connections'>) =>
+    mergeLoads(
+      await Promise.all(
+        origins.map((origin, index) =>
+          runLoad({
+            ...load,
+            url: `${origin}${path}`,
+            connections: Math.floor((options.connections + index) / origins.length),
+          }),
+        ),
+      ),
+    );
+  const telegramPath = `/webhook/telegram/${slug}`;
   const target = {
-    url: `${base}/webhook/telegram/${slug}`,
-    connections: options.connections,
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
   };
   const { chats } = options;
@@ -126,7 +157,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
 
   let lastUpdateId = 0;
   const distinctLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
+    const load = await spreadLoad(telegramPath, {
       ...target,
       durationSeconds,
       nextRequest() {
@@ -148,7 +179,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
   const duplicateLoad = async (durationSeconds: number) =>
     counted(
       'telegram',
-      await runLoad({
+      await spreadLoad(telegramPath, {
         ...target,
         durationSeconds,
         nextRequest() {
@@ -164,9 +195,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
 
   let lastBatch = 0;
   const whatsappLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
-      url: `${base}/webhook/whatsapp/${slug}`,
-      connections: options.connections,
+    const load = await spreadLoad(`/webhook/whatsapp/${slug}`, {
       headers: { 'content-type': 'application/json' },
       durationSeconds,
       nextRequest() {
@@ -188,9 +217,7 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
   let lastSms = 0;
   const smsPath = `/webhook/sms/${slug}`;
   const smsLoad = async (durationSeconds: number) => {
-    const load = await runLoad({
-      url: `${base}${smsPath}`,
-      connections: options.connections,
+    const load = await spreadLoad(smsPath, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       durationSeconds,
       nextRequest() {
@@ -232,7 +259,9 @@ async function measureGateway(options: BenchOptions, databaseUrl?: string): Prom
     if (options.only.includes('sms'))
       runs.push({ channel: 'sms', load: await measured(smsLoad, options.warmupSeconds) });
   } finally {
-    // Closing waits for pending writes, so the report sees everything that will be stored.
+    // Closing waits for pending writes, so the report sees everything that will be stored;
+    // the first process reports once the others have closed.
+    for (const child of attached) await child.finish();
     report = await server.finish();
   }
 

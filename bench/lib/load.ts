@@ -84,3 +84,33 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     loadGeneratorCores: (cpu.user + cpu.system) / wallMicros,
   };
 }
+
+/**
+ * Loads run side by side (one per gateway process) as one: rates and counts add up; the
+ * latency percentiles are the worst of the parts (an upper bound on the combined one), and
+ * the average is weighted by completed requests.
+ */
+export function mergeLoads(parts: LoadResult[]): LoadResult {
+  if (parts.length === 1) return parts[0]!;
+  const sum = (value: (part: LoadResult) => number) => parts.reduce((total, part) => total + value(part), 0);
+  const worst = (value: (part: LoadResult) => number) => Math.max(...parts.map(value));
+  const completed = sum((part) => part.completed);
+  return {
+    durationSeconds: worst((part) => part.durationSeconds),
+    requestsPerSecond: sum((part) => part.requestsPerSecond),
+    completed,
+    ok2xx: sum((part) => part.ok2xx),
+    non2xx: sum((part) => part.non2xx),
+    errors: sum((part) => part.errors),
+    timeouts: sum((part) => part.timeouts),
+    latencyMs: {
+      average: sum((part) => part.latencyMs.average * part.completed) / Math.max(1, completed),
+      p50: worst((part) => part.latencyMs.p50),
+      p99: worst((part) => part.latencyMs.p99),
+      max: worst((part) => part.latencyMs.max),
+    },
+    unanswered: new Set(parts.flatMap((part) => [...part.unanswered])),
+    // Each part measured this whole process over the same time: the same share, not one each.
+    loadGeneratorCores: worst((part) => part.loadGeneratorCores),
+  };
+}

@@ -15,6 +15,8 @@ export interface BenchOptions {
   only: ScenarioGroup[];
   /** Also run the gateway against this PostgreSQL database. */
   databaseUrl: string | undefined;
+  /** On PostgreSQL, the gateway runs once with each of these numbers of processes. */
+  postgresqlProcesses: number[];
   /** Write a V8 CPU profile of each gateway process to bench/results/profiles. */
   cpuProfile: boolean;
   /** The gateway's LOG_LEVEL. */
@@ -22,10 +24,11 @@ export interface BenchOptions {
 }
 
 const usage = `npm run bench:ingest -- [--duration 10] [--warmup 3] [--connections 50] [--chats 1000]
-    [--only bare,sqlite,gateway,whatsapp,sms] [--cpu-prof]
+    [--only bare,sqlite,gateway,whatsapp,sms] [--postgresql-processes 1,2] [--cpu-prof]
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_CHATS, BENCH_ONLY,
 BENCH_CPU_PROF=1, BENCH_LOG_LEVEL (default warn); DATABASE_URL=postgresql://… adds the
-gateway on PostgreSQL.`;
+gateway on PostgreSQL, once per number in --postgresql-processes (default 1; the load is
+split evenly over the processes, which share the database).`;
 
 /** Command-line flags win over BENCH_* variables, which win over the defaults. */
 export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): BenchOptions {
@@ -37,6 +40,7 @@ export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): Ben
       connections: { type: 'string' },
       chats: { type: 'string' },
       only: { type: 'string' },
+      'postgresql-processes': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -63,6 +67,9 @@ export function readOptions(argv: string[], environment: NodeJS.ProcessEnv): Ben
     chats: positive('chats', values.chats ?? environment.BENCH_CHATS ?? '1000'),
     only: only as ScenarioGroup[],
     databaseUrl,
+    postgresqlProcesses: (values['postgresql-processes'] ?? '1')
+      .split(',')
+      .map((count) => positive('postgresql-processes', count.trim())),
     cpuProfile: values['cpu-prof'] ?? environment.BENCH_CPU_PROF === '1',
     logLevel: environment.BENCH_LOG_LEVEL ?? 'warn',
   };

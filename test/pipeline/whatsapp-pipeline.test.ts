@@ -73,7 +73,8 @@ describe('WhatsApp end to end', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ stored: 1 });
     }
-    await eventually(() => texts().length === names.length);
+    // Six replies, the file's first, on a loaded machine: more than the default ten seconds.
+    await eventually(() => texts().length === names.length, 30_000, 'a reply to each message');
     await world.settled();
     expect(texts()).toHaveLength(names.length);
     expect(new Set(texts().map((message) => message.to))).toEqual(new Set([customer]));
