@@ -10,8 +10,7 @@ import type { Clock } from '../core/clock.ts';
 import { enqueueJobs, type NewJob } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
-import { insertRows } from '../store/insert-rows.ts';
-import { isSqlSession, type SqlSession } from '../store/sql.ts';
+import { insertSqlRows, isSqlSession, type SqlSession } from '../store/sql.ts';
 
 export const ANALYTICS_FORWARD_JOB = 'analytics.forward';
 
@@ -68,7 +67,7 @@ export function enqueueForwarding(clock: Clock, ttlMs = FORWARDING_LOOKUP_TTL_MS
         runAtMs: now,
       }));
     if (jobs.length === 0) return;
-    if (isSqlSession(tx)) await insertRows(tx, 'jobs', jobs.map(queuedJobRow));
+    if (isSqlSession(tx)) await insertSqlRows(tx, 'jobs', jobs.map(queuedJobRow));
     else await enqueueJobs(tx, jobs);
   };
 }

@@ -1,7 +1,6 @@
 import { join, raw, sqltag } from '@prisma/client/runtime/client';
 import type { Db, DbTransaction } from './db.ts';
 import { driverRowWriter } from './driver-rows.ts';
-import { isSqlSession, type SqlSession } from './sql.ts';
 
 export type SqlValue = string | number | bigint | boolean | Date | null;
 
@@ -17,12 +16,12 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * must give the same columns, including those Prisma fills client-side (`@updatedAt`, and
  * DateTime defaults, whose SQL default is stored in another format than Prisma's own writes);
  * Date parameters are stored exactly as Prisma stores them on both dialects. Table and
- * column names come from our code, never from input, and are checked all the same. On a
- * driver session (`sql.ts`) they go on the driver. In a Prisma transaction given a driver writer (`driver-rows.ts`: an ingest batch's on SQLite) the rows
+ * column names come from our code, never from input, and are checked all the same. In a
+ * transaction given a driver writer (`driver-rows.ts`: an ingest batch's on SQLite) the rows
  * are written by that writer instead, with the same values.
  */
 export async function insertRows(
-  db: Db | DbTransaction | SqlSession,
+  db: Db | DbTransaction,
   table: string,
   rows: Array<Record<string, SqlValue>>,
 ): Promise<void> {
@@ -31,39 +30,15 @@ export async function insertRows(
   for (const name of [table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain SQL identifier`);
   }
-  if (isSqlSession(db)) return insertOnDriver(db, table, columns, rows);
   const writer = driverRowWriter(db);
   if (writer) return writer(table, rows);
   const columnList = raw(columns.map((column) => `"${column}"`).join(', '));
   const tableName = raw(`"${table}"`);
-  for (const batch of batchesOf(rows, columns)) {
-    const values = batch.map((row) => sqltag`(${join(columns.map((column) => row[column] ?? null))})`);
+  const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const values = rows
+      .slice(start, start + rowsPerStatement)
+      .map((row) => sqltag`(${join(columns.map((column) => row[column] ?? null))})`);
     await db.$executeRaw`INSERT INTO ${tableName} (${columnList}) VALUES ${join(values)}`;
   }
-}
-
-/** The same INSERTs on a driver session (`sql.ts`: a driver transaction's), with `?` placeholders. */
-async function insertOnDriver(
-  session: SqlSession,
-  table: string,
-  columns: string[],
-  rows: Array<Record<string, SqlValue>>,
-): Promise<void> {
-  const columnList = columns.map((column) => `"${column}"`).join(', ');
-  const placeholders = `(${columns.map(() => '?').join(', ')})`;
-  for (const batch of batchesOf(rows, columns)) {
-    await session.run(
-      `INSERT INTO "${table}" (${columnList}) VALUES ${batch.map(() => placeholders).join(', ')}`,
-      batch.flatMap((row) => columns.map((column) => row[column] ?? null)),
-    );
-  }
-}
-
-/** The rows in statements of at most `MAX_PARAMETERS` parameters. */
-function batchesOf<Row>(rows: Row[], columns: string[]): Row[][] {
-  const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  const batches: Row[][] = [];
-  for (let start = 0; start < rows.length; start += rowsPerStatement)
-    batches.push(rows.slice(start, start + rowsPerStatement));
-  return batches;
 }
