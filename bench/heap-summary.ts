@@ -1,6 +1,7 @@
 /**
  * Summarises a V8 heap snapshot: the heap's self size by object type and constructor, the
- * largest first, so that a memory run can say what its steady state holds.
+ * largest first, so that a memory run can say what its steady state holds; then the largest
+ * single objects with the start of their name (for a string, its text: a module's source, say).
  *
  *   npx tsx bench/heap-summary.ts bench/results/Heap.<…>.heapsnapshot [top]
  */
@@ -27,6 +28,7 @@ const nameField = fields.indexOf('name');
 const sizeField = fields.indexOf('self_size');
 
 const groups = new Map<string, { count: number; bytes: number }>();
+const largest: Array<{ type: string; bytes: number; name: string }> = [];
 let total = 0;
 for (let offset = 0; offset < snapshot.nodes.length; offset += stride) {
   const type = types[snapshot.nodes[offset + typeField]!] ?? 'unknown';
@@ -40,6 +42,8 @@ for (let offset = 0; offset < snapshot.nodes.length; offset += stride) {
   group.bytes += bytes;
   groups.set(key, group);
   total += bytes;
+  if (bytes >= 256 * 1024)
+    largest.push({ type, bytes, name: snapshot.strings[snapshot.nodes[offset + nameField]!]! });
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
@@ -51,4 +55,9 @@ for (const [key, group] of [...groups].sort((left, right) => right[1].bytes - le
   process.stdout.write(
     `| ${key.slice(0, 80)} | ${group.count} | ${mib(group.bytes)} | ${((100 * group.bytes) / total).toFixed(1)} % |\n`,
   );
+}
+process.stdout.write('\n| largest objects (256 KiB or more) | self size (MiB) |\n| --- | ---: |\n');
+for (const object of largest.sort((left, right) => right.bytes - left.bytes).slice(0, top)) {
+  const name = JSON.stringify(object.name.slice(0, 60)).replaceAll('|', '\\|');
+  process.stdout.write(`| ${object.type} ${name} | ${mib(object.bytes)} |\n`);
 }

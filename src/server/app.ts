@@ -169,7 +169,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
   const live = workspaceEvents(events, db);
   registerErrorHandling(app);
   registerNulGuard(app);
-  const metrics = createMetrics({ store, clock });
+  const metrics = await createMetrics({
+    store,
+    clock,
+    served: config.metrics.token !== undefined || config.metrics.port !== undefined,
+  });
   metrics.observeWebhooks(app);
 
   // Every connection to a destination a tenant configured goes through this guard.

@@ -5,7 +5,9 @@
  * good, so it is dead-lettered), then the counters are compared with what was sent.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.ts';
 import type { Tool } from '../../src/integrations/types.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
 import { type InboxBehaviour, inboxTool } from '../agent/support.ts';
 import { FAKE_OPENAI_KEY, type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-chat.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
@@ -182,6 +184,20 @@ describe('GET /metrics', () => {
       error: 'NOT_FOUND',
       message: 'metrics are off: set METRICS_TOKEN or METRICS_PORT to turn them on',
     });
+  });
+
+  it('counts nothing, and passes everything on, while nobody can scrape it', async () => {
+    const off = await createMetrics({ store, clock: systemClock, served: false });
+    const usages: unknown[] = [];
+    const usage = { tenantId: 'tenant', model: 'fake-model', promptTokens: 100, completionTokens: 20 };
+    off.countTokens((seen) => usages.push(seen))(usage);
+    expect(usages).toEqual([usage]);
+    expect(await off.scrape()).toBe('');
+    const on = await createMetrics({ store, clock: systemClock, served: true });
+    on.countTokens()(usage);
+    expect(await on.scrape()).toContain(
+      'switchboard_model_tokens_total{model="fake-model",kind="prompt"} 100',
+    );
   });
 
   it('serves on METRICS_PORT, and not on the app, when that is set', async () => {

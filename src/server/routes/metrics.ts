@@ -39,7 +39,7 @@ function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | un
     if (token && !bearerMatches(request.headers.authorization, token)) {
       throw new AppError('UNAUTHORIZED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
-    reply.type(metrics.registry.contentType);
+    reply.type(metrics.contentType);
     return metrics.scrape();
   });
 }
