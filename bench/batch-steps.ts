@@ -5,7 +5,8 @@
  * with more and more of the gateway's follow-up work in the storing transaction, so each
  * line's difference to the one before is what that work costs: nothing (the messages' own
  * driver statements), the respond jobs, the `message_received` events, the check for closed
- * conversations to reopen. Besides the wall time it reports the CPU time of this process
+ * conversations to reopen, the workspace's live events (`message.created`, a NOTIFY on
+ * PostgreSQL): the last is the gateway's own `onStored` (src/server/app.ts). Besides the wall time it reports the CPU time of this process
  * per batch, which a machine busy with other work distorts far less. The configurations take turns, batch by batch, so that drift in
  * the machine's load falls on all of them.
  *
@@ -16,8 +17,10 @@ import { systemClock } from '../src/core/clock.ts';
 import { reopenWhenCustomerWrites } from '../src/normalizer/conversation-state.ts';
 import { type IngestItem, ingestBatch, type JobFor, type OnStored } from '../src/normalizer/ingest.ts';
 import { enqueueForwarding } from '../src/server/analytics-forward-job.ts';
+import { createEventBus } from '../src/server/events.ts';
 import { receivedEvents } from '../src/server/message-analytics.ts';
 import { RESPOND_JOB } from '../src/server/respond-job.ts';
+import { workspaceEvents } from '../src/server/workspace-events.ts';
 import { createTestStore } from '../test/support/database.ts';
 import { chatOf, providerMessageIdOf } from './lib/updates.ts';
 
@@ -42,19 +45,22 @@ const jobFor: JobFor = (message) => ({
   runAtMs: systemClock.now(),
 });
 const nothing: OnStored = async () => undefined;
+const bus = await createEventBus(store);
 const events: OnStored = (tx, messages) => tracker.trackInTransaction(tx, receivedEvents(messages));
 const configurations: Array<{ name: string; onStored: OnStored; jobFor?: JobFor }> = [
   { name: 'messages only (driver statements)', onStored: nothing },
   { name: '+ respond jobs as driver statements', onStored: nothing, jobFor },
   { name: '+ `message_received` events', onStored: events, jobFor },
   {
-    name: '+ closed-conversation check (the gateway)',
+    name: '+ closed-conversation check',
     onStored: async (tx, messages) => {
       await reopenWhenCustomerWrites(tx, messages);
       await events(tx, messages);
     },
     jobFor,
   },
+  // The gateway's: the closed-conversation check and the live events wrapped around the events.
+  { name: '+ live events (the gateway)', onStored: workspaceEvents(bus, db).onStored(events), jobFor },
 ];
 
 let lastId = 0;
@@ -109,4 +115,5 @@ for (const [index, configuration] of configurations.entries()) {
   );
 }
 await tracker.close();
+await bus.close();
 await store.dispose();

@@ -2,6 +2,7 @@ import { startServerChild } from './child.ts';
 import { runLoad } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
+import { cpuMs } from './proc.ts';
 import { updateBody } from './updates.ts';
 
 /**
@@ -26,10 +27,12 @@ export async function benchBareRoute(options: BenchOptions): Promise<Measurement
     });
   try {
     if (options.warmupSeconds > 0) await load(options.warmupSeconds);
+    const before = await cpuMs(server.pid);
+    const measured = await load(options.durationSeconds);
     return measurementOf(
       'A. bare Fastify POST route',
       'Fastify POST route answering 200 {"ok":true}; JSON body parsed, no logger',
-      await load(options.durationSeconds),
+      { ...measured, serverCpuMs: (await cpuMs(server.pid)) - before },
     );
   } finally {
     await server.finish();

@@ -14,6 +14,7 @@ import { startServerChild } from './child.ts';
 import { type LoadOptions, type LoadResult, mergeLoads, runLoad } from './load.ts';
 import { type Measurement, measurementOf } from './measurement.ts';
 import type { BenchOptions } from './options.ts';
+import { cpuMs } from './proc.ts';
 import { providerMessageIdOf, updateBody } from './updates.ts';
 
 /** Redelivery cycles over this many already stored updates. */
@@ -114,7 +115,7 @@ async function measureGateway(
       execArgv: options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
     });
   const server = await startServer(false);
-  const attached = [];
+  const attached: Array<Awaited<ReturnType<typeof startServer>>> = [];
   for (let index = 1; index < processes; index += 1) attached.push(await startServer(true));
   const { slug, secret, dialect: databaseDialect, publicUrl } = server.ready;
   const dialect = processes > 1 ? `${databaseDialect}, ${processes} processes` : databaseDialect;
@@ -235,14 +236,23 @@ async function measureGateway(
     return counted('sms', load);
   };
 
+  // The gateways' CPU time is read around the measured run only, not its warm-up.
+  const gatewaysCpuMs = async () =>
+    (await Promise.all([server, ...attached].map((child) => cpuMs(child.pid)))).reduce(
+      (sum, value) => sum + value,
+      0,
+    );
   const measured = async (run: (seconds: number) => Promise<LoadResult>, warmupSeconds: number) => {
     if (warmupSeconds > 0) await run(warmupSeconds);
-    return run(options.durationSeconds);
+    const before = await gatewaysCpuMs();
+    const load = await run(options.durationSeconds);
+    return { ...load, serverCpuMs: (await gatewaysCpuMs()) - before };
   };
 
-  const runs: { channel: string; load: LoadResult }[] = [];
-  let distinct: LoadResult | undefined;
-  let duplicates: LoadResult | undefined;
+  type MeasuredLoad = LoadResult & { serverCpuMs: number };
+  const runs: { channel: string; load: MeasuredLoad }[] = [];
+  let distinct: MeasuredLoad | undefined;
+  let duplicates: MeasuredLoad | undefined;
   let report: GatewayReport;
   try {
     if (options.only.includes('gateway')) {

@@ -18,9 +18,19 @@ export interface Measurement {
   timeouts?: number;
   /** CPU cores the load generator used meanwhile, on the same machine as the server. */
   loadGeneratorCores?: number;
+  /**
+   * The server process's user + system CPU time per answered request, in µs (from /proc, 10 ms
+   * ticks): the figure a busy machine distorts least.
+   */
+  serverCpuUsPerRequest?: number;
 }
 
-export function measurementOf(scenario: string, description: string, load: LoadResult): Measurement {
+export function measurementOf(
+  scenario: string,
+  description: string,
+  load: LoadResult & { serverCpuMs?: number },
+): Measurement {
+  const answered = load.ok2xx + load.non2xx;
   return {
     scenario,
     description,
@@ -33,5 +43,8 @@ export function measurementOf(scenario: string, description: string, load: LoadR
     errors: load.errors,
     timeouts: load.timeouts,
     loadGeneratorCores: load.loadGeneratorCores,
+    ...(load.serverCpuMs !== undefined && answered > 0
+      ? { serverCpuUsPerRequest: (load.serverCpuMs * 1000) / answered }
+      : {}),
   };
 }

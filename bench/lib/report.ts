@@ -33,8 +33,8 @@ const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 export function markdownTable(measurements: Measurement[]): string {
   const lines = [
-    '| scenario | rate | p50 latency | p99 latency | 2xx | non-2xx | errors (timeouts) | load generator CPU |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | rate | p50 latency | p99 latency | 2xx | non-2xx | errors (timeouts) | load generator CPU | server CPU per request |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of measurements) {
     const latency = row.latencyMs;
@@ -45,7 +45,8 @@ export function markdownTable(measurements: Measurement[]): string {
         `${latency ? `${decimal.format(latency.p99)} ms` : '–'} | ` +
         `${row.ok2xx === undefined ? '–' : integer.format(row.ok2xx)} | ${row.non2xx ?? '–'} | ` +
         `${row.errors === undefined ? '–' : `${row.errors} (${row.timeouts ?? 0})`} | ` +
-        `${row.loadGeneratorCores === undefined ? '–' : `${decimal.format(row.loadGeneratorCores)} cores`} |`,
+        `${row.loadGeneratorCores === undefined ? '–' : `${decimal.format(row.loadGeneratorCores)} cores`} | ` +
+        `${row.serverCpuUsPerRequest === undefined ? '–' : `${integer.format(row.serverCpuUsPerRequest)} µs`} |`,
     );
   }
   return lines.join('\n');

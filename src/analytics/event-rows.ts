@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
+import { newRowId } from '../store/row-ids.ts';
 import { insertSqlRows, isSqlSession, type SqlSession } from '../store/sql.ts';
 import type { CatalogEvent, EventName, EventSource } from './catalog.ts';
 
@@ -36,7 +36,7 @@ export function eventRow(
 ): EventRow {
   const properties: Record<string, unknown> = event.properties;
   return {
-    id: randomUUID(),
+    id: newRowId(),
     tenantId: context.tenantId,
     name: event.event,
     source: context.source,

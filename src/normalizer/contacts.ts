@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { ContactRow, IdentityRow, IngestStatements } from '../store/ingest-statements.ts';
+import { newRowId } from '../store/row-ids.ts';
 import { phoneOf } from './phone-identity.ts';
 import { key, uniqueBy } from './sets.ts';
 import type { InboundMessageEvent } from './types.ts';
@@ -44,7 +44,7 @@ export async function resolveContacts(
     const phoneKey = phone === null ? null : key(entry.tenantId, phone);
     let contactId = phoneKey === null ? undefined : byPhone.get(phoneKey);
     if (contactId === undefined) {
-      contactId = randomUUID();
+      contactId = newRowId();
       newContacts.push({
         id: contactId,
         tenantId: entry.tenantId,
@@ -59,7 +59,7 @@ export async function resolveContacts(
     }
     contactIds.set(senderKey(entry), contactId);
     return {
-      id: randomUUID(),
+      id: newRowId(),
       tenantId: entry.tenantId,
       contactId,
       channel: entry.channel,

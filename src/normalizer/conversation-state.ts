@@ -94,18 +94,23 @@ export const CUSTOMER_ACTOR = 'customer';
  * A customer wrote to conversations: each that was `closed` is reopened to `bot` (the
  * `reopen` transition, by the customer), so the agent answers the new message as it would
  * any other; `needs_human` and `human` stay with staff. Runs in the transaction that stores
- * the messages, so the respond job finds the conversation open. One query for the whole
+ * the messages, so the respond job finds the conversation open. A message whose
+ * `conversationState` the transaction already read (ingest's conversation lookup) is not
+ * looked up again unless that state was `closed`; the others take one query for the whole
  * batch, and nothing more unless a conversation was closed. A conversation someone else
  * reopened meanwhile is skipped, never an error: the message must be stored regardless.
  * Returns the conversations it reopened.
  */
 export async function reopenWhenCustomerWrites(
   tx: DbTransaction,
-  messages: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+  messages: ReadonlyArray<{ tenantId: string; conversationId: string; conversationState?: string }>,
 ): Promise<Array<{ tenantId: string; conversationId: string }>> {
-  if (messages.length === 0) return [];
+  const candidates = messages.filter(
+    (message) => message.conversationState === undefined || message.conversationState === 'closed',
+  );
+  if (candidates.length === 0) return [];
   const closed = await tx.conversation.findMany({
-    where: { id: { in: [...new Set(messages.map((message) => message.conversationId))] }, state: 'closed' },
+    where: { id: { in: [...new Set(candidates.map((message) => message.conversationId))] }, state: 'closed' },
     select: { id: true, tenantId: true, channel: true },
   });
   const reopened: Array<{ tenantId: string; conversationId: string }> = [];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Db, DbTransaction } from '../store/index.ts';
 import {
   type IngestStatements,
@@ -6,7 +5,9 @@ import {
   type JobRow,
   type MessageRow,
 } from '../store/ingest-statements.ts';
+import { newRowId } from '../store/row-ids.ts';
 import { resolveContacts } from './contacts.ts';
+import type { ConversationState } from './conversation-state.ts';
 import { key, uniqueBy } from './sets.ts';
 import { capMessageText } from './text-cap.ts';
 import { resolveThreads } from './threads.ts';
@@ -37,6 +38,12 @@ export interface StoredInbound {
   tenantId: string;
   conversationId: string;
   channel: string;
+  /**
+   * The conversation's state as the storing transaction read it (`bot` for one it opened), so
+   * that follow-up work need not read it again; absent when the message joined a conversation
+   * by thread, whose state was not read.
+   */
+  conversationState?: string;
 }
 
 /** Called in the storing transaction, so follow-up work (events, reopening) commits with the message. */
@@ -57,6 +64,9 @@ export type JobFor = (message: StoredInbound) => JobForMessage;
 
 // The queue's default (src/queue/jobs.ts, `enqueueJobs`).
 const JOB_MAX_ATTEMPTS = 8;
+
+// A new conversation is the agent's until staff take it over.
+const NEW_CONVERSATION_STATE: ConversationState = 'bot';
 
 /**
  * Stores a batch of webhook deliveries in one transaction: drops messages already stored
@@ -149,14 +159,15 @@ async function storeMessages(
     contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId)),
   );
   const unthreaded = fresh.filter((entry) => !threads.has(entry));
-  const conversationIds = await resolveConversations(statements, unthreaded, contactIds, now);
+  const conversations = await resolveConversations(statements, unthreaded, contactIds, now);
+  const conversationOf = (entry: PendingMessage) =>
+    conversations.get(key(entry.tenantId, entry.channel, entry.event.chatId))!;
   const rows = fresh.map((entry): MessageRow => {
     const capped = capMessageText(entry.event.text, entry.event.parts);
     return {
-      id: randomUUID(),
+      id: newRowId(),
       tenantId: entry.tenantId,
-      conversationId:
-        threads.get(entry) ?? conversationIds.get(key(entry.tenantId, entry.channel, entry.event.chatId))!,
+      conversationId: threads.get(entry) ?? conversationOf(entry).id,
       channel: entry.channel,
       direction: 'inbound',
       providerMessageId: entry.event.providerMessageId,
@@ -172,12 +183,15 @@ async function storeMessages(
   });
   await statements.insert('messages', rows);
   await statements.touchConversations([...new Set(rows.map((row) => row.conversationId))], now);
-  const stored = rows.map((row) => ({
-    id: row.id,
-    tenantId: row.tenantId,
-    conversationId: row.conversationId,
-    channel: row.channel,
-  }));
+  const stored = rows.map(
+    (row, index): StoredInbound => ({
+      id: row.id,
+      tenantId: row.tenantId,
+      conversationId: row.conversationId,
+      channel: row.channel,
+      ...(threads.has(fresh[index]!) ? {} : { conversationState: conversationOf(fresh[index]!).state }),
+    }),
+  );
   if (jobFor)
     await statements.insert(
       'jobs',
@@ -188,7 +202,7 @@ async function storeMessages(
 
 function jobRow(message: StoredInbound, job: JobForMessage, now: Date): JobRow {
   return {
-    id: randomUUID(),
+    id: newRowId(),
     tenantId: message.tenantId,
     kind: job.kind,
     payload: JSON.stringify(job.payload),
@@ -201,45 +215,46 @@ function jobRow(message: StoredInbound, job: JobForMessage, now: Date): JobRow {
   };
 }
 
-/** Maps tenant+channel+chat id → conversation id, opening conversations for new chats. */
+/** Maps tenant+channel+chat id → conversation id and state, opening conversations for new chats. */
 async function resolveConversations(
   statements: IngestStatements,
   fresh: PendingMessage[],
   contactIds: Map<string, string>,
   now: Date,
-): Promise<Map<string, string>> {
+): Promise<Map<string, { id: string; state: string }>> {
   const chats = uniqueBy(fresh, (entry) => key(entry.tenantId, entry.channel, entry.event.chatId));
-  const conversations = await statements.conversations(
+  const found = await statements.conversations(
     chats.map((entry) => ({
       tenantId: entry.tenantId,
       channel: entry.channel,
       externalChatId: entry.event.chatId,
     })),
   );
-  const conversationIds = new Map(
-    conversations.map((conversation) => [
+  const conversations = new Map(
+    found.map((conversation) => [
       key(conversation.tenantId, conversation.channel, conversation.externalChatId),
-      conversation.id,
+      { id: conversation.id, state: conversation.state },
     ]),
   );
   const missing = chats.filter(
-    (entry) => !conversationIds.has(key(entry.tenantId, entry.channel, entry.event.chatId)),
+    (entry) => !conversations.has(key(entry.tenantId, entry.channel, entry.event.chatId)),
   );
   if (missing.length > 0) {
     const rows = missing.map((entry) => ({
-      id: randomUUID(),
+      id: newRowId(),
       tenantId: entry.tenantId,
       contactId: contactIds.get(key(entry.tenantId, entry.channel, entry.event.sender.externalId))!,
       channel: entry.channel,
       externalChatId: entry.event.chatId,
-      state: 'bot',
+      state: NEW_CONVERSATION_STATE,
       lastMessageAt: now,
       createdAt: now,
     }));
     await statements.insert('conversations', rows);
-    for (const row of rows) conversationIds.set(key(row.tenantId, row.channel, row.externalChatId), row.id);
+    for (const row of rows)
+      conversations.set(key(row.tenantId, row.channel, row.externalChatId), { id: row.id, state: row.state });
   }
-  return conversationIds;
+  return conversations;
 }
 
 /** The unique key of a message by the provider's id, within the item's tenant and channel. */

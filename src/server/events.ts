@@ -28,6 +28,8 @@ export interface EventBus {
    * the one process hears it right after the current turn of the event loop.
    */
   publish(tx: Db | DbTransaction | SqlSession, event: WorkspaceEvent): Promise<void>;
+  /** Publishes each of `events`, in order, as `publish` does: one statement for all on PostgreSQL. */
+  publishAll(tx: Db | DbTransaction, events: WorkspaceEvent[]): Promise<void>;
   /** Calls `listener` with each event of the tenant; returns the unsubscribe function. */
   subscribe(tenantId: string, listener: (event: WorkspaceEvent) => void): () => void;
   close(): Promise<void>;
@@ -50,6 +52,18 @@ export async function createEventBus(store: Pick<Store, 'listen'>): Promise<Even
         else await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)})`;
       } else {
         setImmediate(() => deliver(event));
+      }
+    },
+    async publishAll(tx, events) {
+      if (events.length === 0) return;
+      if (stopListening) {
+        // One round trip per batch of stored messages, not one per message.
+        const payloads = events.map((event) => JSON.stringify(event));
+        await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, payload) FROM unnest(${payloads}::text[]) AS payload`;
+      } else {
+        setImmediate(() => {
+          for (const event of events) deliver(event);
+        });
       }
     },
     subscribe(tenantId, listener) {

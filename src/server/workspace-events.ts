@@ -92,13 +92,15 @@ export function workspaceEvents(events: EventBus, db: Db) {
           await events.publish(tx, { type: 'conversation.state', tenantId, conversationId, state: 'bot' });
         }
         await next(tx, messages);
-        for (const message of messages)
-          await events.publish(tx, {
+        await events.publishAll(
+          tx,
+          messages.map((message) => ({
             type: 'message.created',
             tenantId: message.tenantId,
             conversationId: message.conversationId,
             direction: 'inbound',
-          });
+          })),
+        );
       };
     },
 

@@ -38,19 +38,19 @@ export function sqliteIngestStatements(
   const inTransaction = () => {
     if (!handle.inTransaction) throw new Error('the ingest statements run only inside a transaction');
   };
-  // One cached point query per key: its single result column (`pluck`), or nothing.
+  // One cached point query per key: its row, or nothing.
   const lookUp =
-    <Key, Found>(
+    <Key, Row, Found>(
       sql: string,
       argumentsOf: (key: Key) => unknown[],
-      found: (key: Key, value: string) => Found,
+      found: (key: Key, row: Row) => Found,
     ) =>
     async (keys: Key[]): Promise<Found[]> => {
       inTransaction();
-      const query = statement(sql).pluck();
+      const query = statement(sql);
       return keys.flatMap((key) => {
-        const value = query.get(...argumentsOf(key)) as string | undefined;
-        return value === undefined ? [] : [found(key, value)];
+        const row = query.get(...argumentsOf(key)) as Row | undefined;
+        return row === undefined ? [] : [found(key, row)];
       });
     };
 
@@ -79,17 +79,17 @@ export function sqliteIngestStatements(
     identities: lookUp(
       'SELECT "contactId" FROM "channel_identities" WHERE "tenantId" = ? AND "channel" = ? AND "externalId" = ?',
       (key: IdentityKey) => [key.tenantId, key.channel, key.externalId],
-      (key, contactId) => ({ ...key, contactId }),
+      (key, row: { contactId: string }) => ({ ...key, contactId: row.contactId }),
     ),
     identitiesByPhone: lookUp(
       'SELECT "contactId" FROM "channel_identities" WHERE "tenantId" = ? AND "phone" = ? ORDER BY "createdAt", "id" LIMIT 1',
       (key: PhoneKey) => [key.tenantId, key.phone],
-      (key, contactId) => ({ ...key, contactId }),
+      (key, row: { contactId: string }) => ({ ...key, contactId: row.contactId }),
     ),
     conversations: lookUp(
-      'SELECT "id" FROM "conversations" WHERE "tenantId" = ? AND "channel" = ? AND "externalChatId" = ?',
+      'SELECT "id", "state" FROM "conversations" WHERE "tenantId" = ? AND "channel" = ? AND "externalChatId" = ?',
       (key: ChatKey) => [key.tenantId, key.channel, key.externalChatId],
-      (key, id) => ({ ...key, id }),
+      (key, row: { id: string; state: string }) => ({ ...key, id: row.id, state: row.state }),
     ),
     async insert(table, rows) {
       const columns = ingestColumns[table] as ReadonlyArray<string>;

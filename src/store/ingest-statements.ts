@@ -167,8 +167,8 @@ export interface IngestStatements {
   identities(keys: IdentityKey[]): Promise<Array<IdentityKey & { contactId: string }>>;
   /** The identities with these numbers, oldest first (then by id): the first is the number's contact. */
   identitiesByPhone(keys: PhoneKey[]): Promise<Array<PhoneKey & { contactId: string }>>;
-  /** The conversations among `keys`. */
-  conversations(keys: ChatKey[]): Promise<Array<ChatKey & { id: string }>>;
+  /** The conversations among `keys`, with their state (`bot`, `closed`…). */
+  conversations(keys: ChatKey[]): Promise<Array<ChatKey & { id: string; state: string }>>;
   /** Inserts rows; a unique-key violation fails it, and with it the batch. */
   insert<Table extends keyof IngestRows>(table: Table, rows: Array<IngestRows[Table]>): Promise<void>;
   /** Sets `lastMessageAt` of these conversations. */

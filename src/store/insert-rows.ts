@@ -17,8 +17,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * DateTime defaults, whose SQL default is stored in another format than Prisma's own writes);
  * Date parameters are stored exactly as Prisma stores them on both dialects. Table and
  * column names come from our code, never from input, and are checked all the same. In a
- * transaction given a driver writer (`driver-rows.ts`: an ingest batch's on SQLite) the rows
- * are written by that writer instead, with the same values.
+ * transaction given a driver writer (`driver-rows.ts`: an ingest batch's) the rows are written
+ * by that writer instead, with the same values.
  */
 export async function insertRows(
   db: Db | DbTransaction,
