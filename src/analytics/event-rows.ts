@@ -1,6 +1,7 @@
 import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
 import { newRowId } from '../store/row-ids.ts';
+import { insertSqlRows, isSqlSession, type SqlSession } from '../store/sql.ts';
 import type { CatalogEvent, EventName, EventSource } from './catalog.ts';
 
 /** One row of `analytics_events`, as written. */
@@ -55,8 +56,10 @@ export function eventRow(
 
 /**
  * Writes rows with the caller's transaction as multi-row INSERTs: Prisma's createMany would
- * compile a new query plan for every batch, which costs more than the write itself.
+ * compile a new query plan for every batch, which costs more than the write itself. In a
+ * driver transaction (`sql.ts`: the deliver job's record of a send) they go on the driver.
  */
-export async function insertEventRows(tx: DbTransaction, rows: EventRow[]): Promise<void> {
-  await insertRows(tx, 'analytics_events', rows);
+export async function insertEventRows(tx: DbTransaction | SqlSession, rows: EventRow[]): Promise<void> {
+  if (isSqlSession(tx)) await insertSqlRows(tx, 'analytics_events', rows);
+  else await insertRows(tx, 'analytics_events', rows);
 }

@@ -1,11 +1,15 @@
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import type { SqlSession } from '../store/sql.ts';
 import { checkEvent, type EventCheck, type TrackedEvent } from './catalog.ts';
 import { type EventRow, eventRow, insertEventRows } from './event-rows.ts';
 
-/** Called in the transaction that writes events, so follow-up work (forwarding) commits with them. */
-export type OnWritten = (tx: DbTransaction, rows: EventRow[]) => Promise<void>;
+/**
+ * Called in the transaction that writes events, so follow-up work (forwarding) commits with
+ * them: Prisma's, or a driver transaction's session (`trackInTransaction`'s).
+ */
+export type OnWritten = (tx: DbTransaction | SqlSession, rows: EventRow[]) => Promise<void>;
 
 export interface TrackerLogger {
   warn(details: object, message: string): void;
@@ -46,7 +50,7 @@ export interface Tracker {
    * describe commits. Invalid events are dropped as in `track`, so a mistake in an event never
    * rolls back the caller's work; database errors propagate like any other write's.
    */
-  trackInTransaction(tx: DbTransaction, events: TrackedEvent | TrackedEvent[]): Promise<void>;
+  trackInTransaction(tx: DbTransaction | SqlSession, events: TrackedEvent | TrackedEvent[]): Promise<void>;
   /**
    * Writes events and resolves once they are committed (for the HTTP collector, which
    * acknowledges only what is stored). Concurrent calls are committed together. Rejects with

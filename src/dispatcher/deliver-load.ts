@@ -1,5 +1,5 @@
 import { sqlBoolean } from '../store/dialect.ts';
-import type { Db } from '../store/index.ts';
+import { readDate, type SqlSession } from '../store/sql.ts';
 
 /** One piece of a reply, with what the deliver job needs to send it. */
 export interface OutboxPiece {
@@ -18,7 +18,8 @@ export interface OutboxPiece {
   lastInboundAt: Date | null;
 }
 
-type PieceRow = Omit<OutboxPiece, 'conversation' | 'optedOut' | 'lastInboundAt'> & {
+type PieceRow = Omit<OutboxPiece, 'createdAt' | 'conversation' | 'optedOut' | 'lastInboundAt'> & {
+  createdAt: Date | string;
   conversationId: string;
   externalChatId: string;
   optedOut: boolean | number;
@@ -26,16 +27,11 @@ type PieceRow = Omit<OutboxPiece, 'conversation' | 'optedOut' | 'lastInboundAt'>
 };
 
 /**
- * Loads a piece of a reply with its message, conversation, contact and the conversation's
- * last inbound time in one statement, where Prisma's include took five (bench/README.md).
- * Scoped by the job's tenant as well as the id: a job never touches another tenant's row.
+ * A piece of a reply with its message, conversation, contact and the conversation's last
+ * inbound time in one statement, where Prisma's include took five (bench/README.md). Scoped
+ * by the job's tenant as well as the id: a job never touches another tenant's row.
  */
-export async function loadOutboxPiece(
-  db: Db,
-  tenantId: string,
-  outboxId: string,
-): Promise<OutboxPiece | undefined> {
-  const rows = await db.$queryRaw<PieceRow[]>`
+const LOAD_PIECE = `
     SELECT o."id", o."messageId", o."channel", o."status", o."createdAt", m."text", m."kind", m."parts",
            c."id" AS "conversationId", c."externalChatId", p."optedOut",
            (SELECT l."createdAt" FROM "messages" l
@@ -45,21 +41,27 @@ export async function loadOutboxPiece(
     JOIN "messages" m ON m."id" = o."messageId"
     JOIN "conversations" c ON c."id" = m."conversationId"
     JOIN "contacts" p ON p."id" = c."contactId"
-    WHERE o."id" = ${outboxId} AND o."tenantId" = ${tenantId}`;
-  const row = rows[0];
+    WHERE o."id" = ? AND o."tenantId" = ?`;
+
+/** Loads one piece on the driver (a prepared statement, no query compiler: it runs for every piece). */
+export async function loadOutboxPiece(
+  sql: SqlSession,
+  tenantId: string,
+  outboxId: string,
+): Promise<OutboxPiece | undefined> {
+  const [row] = await sql.all<PieceRow>(LOAD_PIECE, [outboxId, tenantId]);
   if (!row) return undefined;
   return {
     id: row.id,
     messageId: row.messageId,
     channel: row.channel,
     status: row.status,
-    createdAt: row.createdAt,
+    createdAt: readDate(row.createdAt),
     text: row.text,
     kind: row.kind,
     parts: row.parts,
     conversation: { id: row.conversationId, externalChatId: row.externalChatId },
     optedOut: sqlBoolean(row.optedOut),
-    // A subquery's column has no declared type, so SQLite returns its stored ISO text.
-    lastInboundAt: row.lastInboundAt === null ? null : new Date(row.lastInboundAt),
+    lastInboundAt: row.lastInboundAt === null ? null : readDate(row.lastInboundAt),
   };
 }

@@ -4,8 +4,8 @@ import type { ConnectorValues } from '../core/connector.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { LeasedJob } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/worker.ts';
-import type { Db, DbTransaction } from '../store/index.ts';
-import { sqlOf } from '../store/sql.ts';
+import type { Db } from '../store/index.ts';
+import { type SqlSession, sqlOf } from '../store/sql.ts';
 import { loadOutboxPiece } from './deliver-load.ts';
 import { outboundMediaOf } from './media-reply.ts';
 import type { DeliverPayload } from './outbox.ts';
@@ -22,10 +22,16 @@ export interface DispatcherDependencies {
   clock: Clock;
   pacer: Pacer;
   /**
-   * Told each piece's final outcome inside the transaction that records it, so what it
-   * writes (analytics) commits with the outcome. Optional: the dispatcher needs no listener.
+   * Told each piece's final outcome inside the transaction that records it (driver SQL), so
+   * what it writes (analytics) commits with the outcome. Optional: the dispatcher needs no listener.
    */
-  onOutcome?(tx: DbTransaction, outcome: DeliveryOutcome): Promise<void>;
+  onOutcome?(tx: SqlSession, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Told after a run, outside its transactions, of the pieces it left waiting: held for a
+   * template (`needs_template`) or for a retry (`queued`). Best effort, and only
+   * called when there are some: a run that sent every piece costs no statement for it.
+   */
+  onWaiting?(tenantId: string, waiting: WaitingPiece[]): Promise<void>;
   /**
    * Told once per reply whose remaining pieces were dead-lettered, after that is recorded,
    * so staff can be notified. Best effort: a failing listener never changes the outcome.
@@ -40,6 +46,12 @@ export interface DeadLetteredReply {
   conversationId: string;
   errorCode: ErrorCode;
   reason: string;
+}
+
+/** A piece a run left for later, with its message's status. */
+export interface WaitingPiece {
+  conversationId: string;
+  status: string;
 }
 
 /** How one piece of a reply ended: sent, dead-lettered, or suppressed (the contact opted out). */
@@ -76,17 +88,40 @@ function fallbackTemplate(config: ConnectorValues) {
  * or the last attempt, dead-letters the remaining pieces and records why on each message.
  */
 export function createDeliverHandler(dependencies: DispatcherDependencies): JobHandler {
-  const { db, channels, loadConfig, environment, clock, pacer, onOutcome, onDeadLettered } = dependencies;
+  const { db, channels, loadConfig, environment, clock, pacer, onOutcome, onDeadLettered, onWaiting } =
+    dependencies;
+  const sql = sqlOf(db);
   // Sends the provider accepted whose recording failed, by outbox id: a retry in this process
   // records them without asking the provider again. Emptied as each one is recorded.
   const unrecorded = new Map<string, string>();
 
   return async function deliver(job: LeasedJob, context: JobContext): Promise<void> {
     const payload = job.payload as DeliverPayload;
+    // Whether this run may have left a piece held or pending, which staff are told live.
+    let leftWaiting = true;
+    try {
+      leftWaiting = await deliverPieces(job, payload, context);
+    } finally {
+      if (leftWaiting && onWaiting) await tellWaiting(job.tenantId, payload.outboxIds);
+    }
+  };
+
+  /** Sends the pieces in order; resolves to whether it left one held (the others are sent or settled). */
+  async function deliverPieces(
+    job: LeasedJob,
+    payload: DeliverPayload,
+    context: JobContext,
+  ): Promise<boolean> {
+    let leftWaiting = false;
     for (const [index, outboxId] of payload.outboxIds.entries()) {
       context.signal.throwIfAborted();
-      const outbox = await loadOutboxPiece(db, job.tenantId, outboxId);
-      if (!outbox || (outbox.status !== 'pending' && outbox.status !== 'sending')) continue;
+      const outbox = await loadOutboxPiece(sql, job.tenantId, outboxId);
+      if (!outbox) continue;
+      if (outbox.status !== 'pending' && outbox.status !== 'sending') {
+        // Held by an earlier run: still waiting.
+        if (outbox.status === 'held') leftWaiting = true;
+        continue;
+      }
       const { conversation } = outbox;
       // The last piece's record completes the job in the same transaction.
       const last = index === payload.outboxIds.length - 1;
@@ -144,6 +179,7 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           }
           if (decision.action === 'hold') {
             await settle(outboxId, outbox.messageId, 'held', 'needs_template', decision.reason);
+            leftWaiting = true;
             continue;
           }
           const message: OutboundMessage = {
@@ -153,13 +189,10 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
           };
           await pace(adapter, job.tenantId, conversation.externalChatId);
           await context.confirmLease();
-          // Raw statements: Prisma's update reads the whole row back, and this runs for every piece.
-          const now = new Date();
-          await db.$transaction([
-            db.$executeRaw`UPDATE "outbox" SET "status" = 'sending', "attempts" = "attempts" + 1,
-                           "updatedAt" = ${now} WHERE "id" = ${outboxId}`,
-            db.$executeRaw`UPDATE "messages" SET "status" = 'sending' WHERE "id" = ${outbox.messageId}`,
-          ]);
+          await sql.transaction(async (tx) => {
+            await tx.run(MARK_OUTBOX_SENDING, [new Date(), outboxId]);
+            await tx.run(MARK_MESSAGE_SENDING, [outbox.messageId]);
+          });
           unsettled = true;
           const result = await adapter.send(message, { config, environment });
           if (result.outcome === 'failed') {
@@ -175,7 +208,23 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
       }
       await sent(providerMessageId!);
     }
-  };
+    return leftWaiting;
+  }
+
+  /** Tells `onWaiting` which of the pieces are held or pending now; never fails the run. */
+  async function tellWaiting(tenantId: string, outboxIds: string[]): Promise<void> {
+    if (outboxIds.length === 0) return;
+    const waiting = await sql
+      .all<WaitingPiece>(
+        `SELECT m."conversationId", m."status" FROM "outbox" o
+         JOIN "messages" m ON m."id" = o."messageId"
+         WHERE o."id" IN (${outboxIds.map(() => '?').join(', ')}) AND o."tenantId" = ?
+           AND o."status" IN ('held', 'pending')`,
+        [...outboxIds, tenantId],
+      )
+      .catch(() => []);
+    if (waiting.length > 0) await onWaiting?.(tenantId, waiting).catch(() => undefined);
+  }
 
   /**
    * Records a piece the provider accepted: `sent`, with its provider id. Tried again in place
@@ -194,15 +243,13 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     const { signal } = context;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await db.$transaction(async (tx) => {
+        await sql.transaction(async (tx) => {
           const now = new Date();
-          await tx.$executeRaw`UPDATE "outbox" SET "status" = 'sent', "lastError" = NULL, "updatedAt" = ${now}
-                               WHERE "id" = ${outbox.id}`;
-          await tx.$executeRaw`UPDATE "messages" SET "status" = 'sent', "providerMessageId" = ${providerMessageId},
-                               "sentAt" = ${now}, "error" = NULL WHERE "id" = ${outbox.messageId}`;
+          await tx.run(MARK_OUTBOX_SENT, [now, outbox.id]);
+          await tx.run(MARK_MESSAGE_SENT, [providerMessageId, now, outbox.messageId]);
           await onOutcome?.(tx, { ...outcomeOf(job, outbox.channel, conversationId), outcome: 'sent' });
           // Not completed when the lease went elsewhere; the send is recorded all the same.
-          if (completesJob) await context.completeIn?.(sqlOf(db).within(tx));
+          if (completesJob) await context.completeIn?.(tx);
         });
         unrecorded.delete(outbox.id);
         return;
@@ -270,18 +317,18 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     const reason = `dead-lettered after ${job.attempts} attempt(s): ${failure.code}: ${failure.message}`;
     let deadLettered: DeadLetteredReply | undefined;
     for (const outboxId of remaining) {
-      const row = await db.outboxMessage.findUnique({
-        where: { id: outboxId },
-        select: { messageId: true, channel: true, message: { select: { conversationId: true } } },
-      });
-      if (row)
+      const [row] = await sql.all<{ messageId: string; channel: string; conversationId: string }>(
+        `SELECT o."messageId", o."channel", m."conversationId" FROM "outbox" o
+         JOIN "messages" m ON m."id" = o."messageId" WHERE o."id" = ? AND o."tenantId" = ?`,
+        [outboxId, job.tenantId],
+      );
+      if (row) {
+        const { conversationId } = row;
         await settle(outboxId, row.messageId, 'dead', 'failed', reason, {
-          ...outcomeOf(job, row.channel, row.message.conversationId),
+          ...outcomeOf(job, row.channel, conversationId),
           outcome: 'dead',
           errorCode: failure.code,
         });
-      if (row) {
-        const conversationId = row.message.conversationId;
         deadLettered ??= {
           tenantId: job.tenantId,
           channel: row.channel,
@@ -304,12 +351,9 @@ export function createDeliverHandler(dependencies: DispatcherDependencies): JobH
     reason: string,
     outcome?: DeliveryOutcome,
   ): Promise<void> {
-    await db.$transaction(async (tx) => {
-      await tx.outboxMessage.update({
-        where: { id: outboxId },
-        data: { status: outboxStatus, lastError: reason },
-      });
-      await tx.message.update({ where: { id: messageId }, data: { status: messageStatus, error: reason } });
+    await sql.transaction(async (tx) => {
+      await tx.run(SETTLE_OUTBOX, [outboxStatus, reason, new Date(), outboxId]);
+      await tx.run(SETTLE_MESSAGE, [messageStatus, reason, messageId]);
       if (outcome) await onOutcome?.(tx, outcome);
     });
   }
@@ -320,6 +364,17 @@ function withMedia(parts: string): Pick<OutboundMessage, 'media'> {
   const media = outboundMediaOf(parts);
   return media ? { media } : {};
 }
+
+// The piece's marks, on the driver: they run for every piece. Each `updatedAt` is set here, as
+// Prisma's `@updatedAt` would; messages have no such column.
+const MARK_OUTBOX_SENDING = `UPDATE "outbox" SET "status" = 'sending', "attempts" = "attempts" + 1, "updatedAt" = ?
+                             WHERE "id" = ?`;
+const MARK_MESSAGE_SENDING = `UPDATE "messages" SET "status" = 'sending' WHERE "id" = ?`;
+const MARK_OUTBOX_SENT = `UPDATE "outbox" SET "status" = 'sent', "lastError" = NULL, "updatedAt" = ? WHERE "id" = ?`;
+const MARK_MESSAGE_SENT = `UPDATE "messages" SET "status" = 'sent', "providerMessageId" = ?, "sentAt" = ?, "error" = NULL
+                           WHERE "id" = ?`;
+const SETTLE_OUTBOX = `UPDATE "outbox" SET "status" = ?, "lastError" = ?, "updatedAt" = ? WHERE "id" = ?`;
+const SETTLE_MESSAGE = `UPDATE "messages" SET "status" = ?, "error" = ? WHERE "id" = ?`;
 
 /** Attempts at recording a send in place, with doubling waits from the base: about 3 s in all. */
 const RECORD_ATTEMPTS = 5;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
-import { insertSqlRows, readNumber, type SqlSession } from '../store/sql.ts';
+import { insertSqlRows, isSqlSession, readNumber, type SqlSession } from '../store/sql.ts';
 
 /** A job as a worker sees it after leasing it. `attempts` counts this run. */
 export interface LeasedJob {
@@ -68,10 +68,6 @@ export async function enqueueJobs(into: SqlSession | DbTransaction, jobs: NewJob
   }));
   if (isSqlSession(into)) await insertSqlRows(into, 'jobs', rows);
   else await insertRows(into, 'jobs', rows);
-}
-
-function isSqlSession(into: SqlSession | DbTransaction): into is SqlSession {
-  return typeof (into as Partial<SqlSession>).run === 'function';
 }
 
 interface LeasedRow {

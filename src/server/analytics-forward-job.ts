@@ -1,4 +1,3 @@
-import type { EventRow } from '../analytics/event-rows.ts';
 import {
   ANALYTICS_FORWARDING,
   type CollectorTarget,
@@ -10,6 +9,7 @@ import type { Clock } from '../core/clock.ts';
 import { enqueueJobs } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
+import { isSqlSession, type SqlSession } from '../store/sql.ts';
 
 export const ANALYTICS_FORWARD_JOB = 'analytics.forward';
 
@@ -24,6 +24,9 @@ interface ForwardPayload {
  */
 const FORWARDING_LOOKUP_TTL_MS = 5_000;
 
+/** The queue's default attempts (`enqueueJobs`), which forward jobs get. */
+const FORWARD_MAX_ATTEMPTS = 8;
+
 /**
  * The forwarding outbox: in the transaction that writes events, one job per event of a
  * tenant that forwards. A job per event keeps retries exact — a collector that failed on one
@@ -32,33 +35,38 @@ const FORWARDING_LOOKUP_TTL_MS = 5_000;
 export function enqueueForwarding(clock: Clock, ttlMs = FORWARDING_LOOKUP_TTL_MS): OnWritten {
   const known = new Map<string, { forwards: boolean; expiresAt: number }>();
 
-  async function lookUp(tx: DbTransaction, tenantIds: string[], now: number): Promise<void> {
+  async function lookUp(tx: DbTransaction | SqlSession, tenantIds: string[], now: number): Promise<void> {
     const unknown = tenantIds.filter((tenantId) => (known.get(tenantId)?.expiresAt ?? 0) <= now);
     if (unknown.length === 0) return;
-    const forwarding = await tx.connectorConfig.findMany({
-      where: { tenantId: { in: unknown }, connectorId: ANALYTICS_FORWARDING },
-      select: { tenantId: true },
-    });
+    const forwarding = isSqlSession(tx)
+      ? await tx.all<{ tenantId: string }>(
+          `SELECT "tenantId" FROM "connector_configs"
+           WHERE "connectorId" = ? AND "tenantId" IN (${unknown.map(() => '?').join(', ')})`,
+          [ANALYTICS_FORWARDING, ...unknown],
+        )
+      : await tx.connectorConfig.findMany({
+          where: { tenantId: { in: unknown }, connectorId: ANALYTICS_FORWARDING },
+          select: { tenantId: true },
+        });
     const forwards = new Set(forwarding.map((row) => row.tenantId));
     if (known.size > 10_000) known.clear();
     for (const tenantId of unknown)
       known.set(tenantId, { forwards: forwards.has(tenantId), expiresAt: now + ttlMs });
   }
 
-  return async (tx: DbTransaction, rows: EventRow[]) => {
+  return async (tx, rows) => {
     const now = clock.now();
     await lookUp(tx, [...new Set(rows.map((row) => row.tenantId))], now);
-    await enqueueJobs(
-      tx,
-      rows
-        .filter((row) => known.get(row.tenantId)?.forwards)
-        .map((row) => ({
-          tenantId: row.tenantId,
-          kind: ANALYTICS_FORWARD_JOB,
-          payload: { eventId: row.id } satisfies ForwardPayload,
-          runAtMs: now,
-        })),
-    );
+    const jobs = rows
+      .filter((row) => known.get(row.tenantId)?.forwards)
+      .map((row) => ({
+        tenantId: row.tenantId,
+        kind: ANALYTICS_FORWARD_JOB,
+        payload: { eventId: row.id } satisfies ForwardPayload,
+        runAtMs: now,
+        maxAttempts: FORWARD_MAX_ATTEMPTS,
+      }));
+    await enqueueJobs(tx, jobs);
   };
 }
 

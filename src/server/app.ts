@@ -267,6 +267,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
     pacer: createPacer(clock),
     onOutcome: live.onOutcome(metrics.countDeliveries(analytics.onOutcome)),
     onDeadLettered: metrics.countDeadLetters(notifier.replyDeadLettered),
+    onWaiting: live.onWaiting,
   };
   let worker: Worker | undefined;
   const wakeWorker = () => worker?.wake();
@@ -314,7 +315,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
           onReplyRecorded: wakeWorker,
           notifyStaff: notifier.conversationNeedsHuman,
         }),
-        [DELIVER_JOB]: live.afterDelivery(createDeliverHandler(dispatcher)),
+        [DELIVER_JOB]: createDeliverHandler(dispatcher),
         [APPROVED_ACTION_JOB]: createApprovedActionHandler({ db, registry: toolRegistry, events }),
         ...analytics.jobHandlers,
         ...notifier.jobHandlers,

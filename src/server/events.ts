@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Db, DbTransaction, Store } from '../store/index.ts';
+import { isSqlSession, type SqlSession } from '../store/sql.ts';
 
 const CHANNEL = 'switchboard_events';
 
@@ -26,7 +27,7 @@ export interface EventBus {
    * delivers at commit to every process (and never for a rolled-back transaction); on SQLite
    * the one process hears it right after the current turn of the event loop.
    */
-  publish(tx: Db | DbTransaction, event: WorkspaceEvent): Promise<void>;
+  publish(tx: Db | DbTransaction | SqlSession, event: WorkspaceEvent): Promise<void>;
   /** Publishes each of `events`, in order, as `publish` does: one statement for all on PostgreSQL. */
   publishAll(tx: Db | DbTransaction, events: WorkspaceEvent[]): Promise<void>;
   /** Calls `listener` with each event of the tenant; returns the unsubscribe function. */
@@ -46,7 +47,9 @@ export async function createEventBus(store: Pick<Store, 'listen'>): Promise<Even
   return {
     async publish(tx, event) {
       if (stopListening) {
-        await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)})`;
+        // A driver session (the deliver job's transactions) or Prisma's client.
+        if (isSqlSession(tx)) await tx.all('SELECT pg_notify(?, ?)', [CHANNEL, JSON.stringify(event)]);
+        else await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)})`;
       } else {
         setImmediate(() => deliver(event));
       }

@@ -1,11 +1,8 @@
-import { join } from '@prisma/client/runtime/client';
 import { writeAudit } from '../connectors/audit.ts';
-import type { DispatcherDependencies } from '../dispatcher/deliver.ts';
-import type { DeliverPayload } from '../dispatcher/outbox.ts';
+import type { DispatcherDependencies, WaitingPiece } from '../dispatcher/deliver.ts';
 import { CUSTOMER_ACTOR, reopenWhenCustomerWrites } from '../normalizer/conversation-state.ts';
 import type { IngestItem, OnStored } from '../normalizer/ingest.ts';
 import type { Ingestor } from '../normalizer/ingestor.ts';
-import type { JobHandler } from '../queue/worker.ts';
 import type { Db, DbTransaction } from '../store/index.ts';
 import type { EventBus } from './events.ts';
 
@@ -66,36 +63,19 @@ export function workspaceEvents(events: EventBus, db: Db) {
     },
 
     /**
-     * Deliveries as before; after each run, replies it left for later are told live: held
-     * for a template (`needs_template`) or waiting for a retry (`queued`). Final outcomes
-     * are told by `onOutcome`.
+     * Replies a delivery run left for later, told live: held for a template
+     * (`needs_template`) or waiting for a retry (`queued`). Final outcomes are told by `onOutcome`.
      */
-    afterDelivery(handler: JobHandler): JobHandler {
-      return async (job, context) => {
-        try {
-          await handler(job, context);
-        } finally {
-          // One statement, where Prisma's nested select took two: this runs after every delivery.
-          const outboxIds = (job.payload as DeliverPayload).outboxIds;
-          const waiting =
-            outboxIds.length === 0
-              ? []
-              : await db.$queryRaw<Array<{ conversationId: string; status: string }>>`
-                    SELECT m."conversationId", m."status" FROM "outbox" o
-                    JOIN "messages" m ON m."id" = o."messageId"
-                    WHERE o."id" IN (${join(outboxIds)}) AND o."tenantId" = ${job.tenantId}
-                      AND o."status" IN ('held', 'pending')`.catch(() => []);
-          for (const message of waiting)
-            await events
-              .publish(db, {
-                type: 'message.status',
-                tenantId: job.tenantId,
-                conversationId: message.conversationId,
-                status: message.status,
-              })
-              .catch(() => undefined);
-        }
-      };
+    async onWaiting(tenantId: string, waiting: WaitingPiece[]): Promise<void> {
+      for (const message of waiting)
+        await events
+          .publish(db, {
+            type: 'message.status',
+            tenantId,
+            conversationId: message.conversationId,
+            status: message.status,
+          })
+          .catch(() => undefined);
     },
 
     /** New inbound messages; a closed conversation the customer wrote to is reopened first, audited. */

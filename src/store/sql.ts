@@ -24,6 +24,14 @@ export interface SqlSession {
   run(sql: string, parameters?: readonly SqlParameter[]): Promise<number>;
 }
 
+/**
+ * Whether `target` is a driver session rather than Prisma's client or transaction, for code
+ * that writes in either (Prisma's clients have no `dialect`).
+ */
+export function isSqlSession(target: object): target is SqlSession {
+  return 'dialect' in target;
+}
+
 /** Statements outside a transaction each commit on their own. */
 export interface Sql extends SqlSession {
   /**

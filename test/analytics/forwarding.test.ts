@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANALYTICS_FORWARD_JOB } from '../../src/server/analytics-forward-job.ts';
+import { sqlOf } from '../../src/store/sql.ts';
 import { expectError } from '../api/gateway-world.ts';
 import { type FakeCollector, startFakeCollector } from '../fakes/analytics-collector.ts';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/telegram-api.ts';
@@ -154,6 +155,21 @@ describe('analytics forwarding', () => {
       );
       await eventually(() => collector.accepted.length === 1, 10_000, 'the message event');
       expect(collector.accepted[0]!.body).toMatchObject({ event: 'message_received' });
+    });
+
+    it('forwards an event written in a driver transaction (the deliver job records its sends so)', async () => {
+      await sqlOf(store.db).transaction((session) =>
+        gateway.app.analytics.trackInTransaction(session, {
+          event: 'message_sent',
+          tenantId: tenant.id,
+          properties: exampleProperties.message_sent,
+        }),
+      );
+      await eventually(() => collector.accepted.length === 1, 10_000, 'the message event');
+      expect(collector.accepted[0]!.body).toMatchObject({ event: 'message_sent' });
+      // The job the driver wrote is the queue's own: it ran once and was completed.
+      await eventually(async () => (await forwardJobs())[0]?.status === 'done', 10_000, 'the job done');
+      expect(await forwardJobs()).toMatchObject([{ attempts: 1, maxAttempts: 8 }]);
     });
 
     it('stops forwarding once the configuration is deleted', async () => {

@@ -1,11 +1,11 @@
 /**
  * Delivery statuses on the live event stream, over real HTTP: a reply's outcome, the statuses
- * a provider reports later (WhatsApp's delivered and read), and a staff reply held for a
- * template outside WhatsApp's 24-hour window.
+ * a provider reports later (WhatsApp's delivered and read), a staff reply held for a
+ * template outside WhatsApp's 24-hour window, and a reply waiting for a retry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatsappChange, whatsappConfig } from '../channels/whatsapp/fixtures.ts';
-import { FAKE_APP_SECRET } from '../fakes/meta-graph.ts';
+import { FAKE_APP_SECRET, FAKE_WHATSAPP } from '../fakes/meta-graph.ts';
 import { type MetaWorld, startMetaWorld } from '../pipeline/meta-gateway.ts';
 import { eventually } from '../support/gateway.ts';
 import { type EventStream, listening, openStream } from './event-stream-support.ts';
@@ -91,4 +91,31 @@ describe('delivery statuses, live', () => {
     );
     expect(world.graph.sent().filter((message) => message.text === 'Still there?')).toEqual([]);
   });
+
+  it('tells staff a reply waits for a retry after a failed send, then that it was sent', async () => {
+    const other = '15550000002';
+    const isText = (body: Record<string, unknown>) => body.type === 'text' && body.to === other;
+    world.graph.fail(`/${FAKE_WHATSAPP.phoneNumberId}/messages`, [{ status: 500 }], isText);
+    const inbound = await post({
+      contacts: [{ profile: { name: 'Bo Test' }, wa_id: other }],
+      messages: [
+        { from: other, id: 'wamid.LIVE2', timestamp: '1767268900', type: 'text', text: { body: 'hello' } },
+      ],
+    });
+    expect(inbound.statusCode).toBe(200);
+    const identity = await eventually(() =>
+      world.store.db.channelIdentity.findFirst({ where: { externalId: other } }),
+    );
+    const conversation = await world.store.db.conversation.findFirstOrThrow({
+      where: { contactId: identity!.contactId },
+    });
+    await stream.until(
+      (event) =>
+        event.type === 'message.status' &&
+        event.conversationId === conversation.id &&
+        event.status === 'sent',
+    );
+    // The run that failed left the reply pending (`queued`); the retry's outcome followed.
+    expect(statusesOf(conversation.id)).toEqual(['queued', 'sent']);
+  }, 60_000);
 });

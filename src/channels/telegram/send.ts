@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import type { OutboundMessage, SendContext, SendResult } from '../types.ts';
-import { createTelegramApi } from './client.ts';
+import { sendingApi } from './client.ts';
 import { readBotToken } from './config.ts';
 import { toTelegramError } from './errors.ts';
 
@@ -26,7 +26,7 @@ export async function sendTelegramMessage(
   const problem = textProblem(message.text);
   if (problem !== undefined) return { outcome: 'failed', error: new AppError('VALIDATION_FAILED', problem) };
   try {
-    const api = await createTelegramApi(readBotToken(context.config), context.environment);
+    const api = await sendingApi(readBotToken(context.config), context.environment);
     const callbackQueryId = callbackQueryIdOf(message);
     if (callbackQueryId !== undefined) {
       // Best effort: the query may have expired (Telegram allows a few seconds), and a
@@ -45,7 +45,7 @@ export async function sendTelegramMessage(
 /** Shows "typing…" in the chat. Best effort: a failure here must never delay or fail a reply. */
 export async function showTelegramTyping(chatId: string, context: SendContext): Promise<void> {
   try {
-    const api = await createTelegramApi(readBotToken(context.config), context.environment, {
+    const api = await sendingApi(readBotToken(context.config), context.environment, {
       timeoutSeconds: TYPING_TIMEOUT_SECONDS,
     });
     await api.sendChatAction(chatId, 'typing');
