@@ -27,7 +27,7 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
       return tx.$queryRaw<Array<{ tenantId: string; channel: string; providerMessageId: string }>>`
         SELECT "tenantId", "channel", "providerMessageId" FROM "messages"
         WHERE ("tenantId", "channel", "providerMessageId") IN (
-          SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::json)
+          SELECT * FROM json_to_recordset(${jsonText(keys)}::json)
             AS k("tenantId" text, "channel" text, "providerMessageId" text))`;
     },
     async identities(keys) {
@@ -37,7 +37,7 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
       >`
         SELECT "tenantId", "channel", "externalId", "contactId" FROM "channel_identities"
         WHERE ("tenantId", "channel", "externalId") IN (
-          SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::json)
+          SELECT * FROM json_to_recordset(${jsonText(keys)}::json)
             AS k("tenantId" text, "channel" text, "externalId" text))`;
     },
     async identitiesByPhone(keys) {
@@ -45,7 +45,7 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
       return tx.$queryRaw<Array<{ tenantId: string; phone: string; contactId: string }>>`
         SELECT DISTINCT ON ("tenantId", "phone") "tenantId", "phone", "contactId" FROM "channel_identities"
         WHERE ("tenantId", "phone") IN (
-          SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::json) AS k("tenantId" text, "phone" text))
+          SELECT * FROM json_to_recordset(${jsonText(keys)}::json) AS k("tenantId" text, "phone" text))
         ORDER BY "tenantId", "phone", "createdAt", "id"`;
     },
     async conversations(keys) {
@@ -55,7 +55,7 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
       >`
         SELECT "tenantId", "channel", "externalChatId", "id", "state" FROM "conversations"
         WHERE ("tenantId", "channel", "externalChatId") IN (
-          SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::json)
+          SELECT * FROM json_to_recordset(${jsonText(keys)}::json)
             AS k("tenantId" text, "channel" text, "externalChatId" text))`;
     },
     async insert(table, rows) {
@@ -72,7 +72,7 @@ export function postgresqlIngestStatements(tx: DbTransaction): IngestStatements 
     async touchConversations(ids, at) {
       if (ids.length === 0) return;
       await tx.$executeRaw`UPDATE "conversations" SET "lastMessageAt" = ${at}
-        WHERE "id" IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::json))`;
+        WHERE "id" IN (SELECT json_array_elements_text(${jsonText(ids)}::json))`;
     },
   };
 }
@@ -92,7 +92,7 @@ function jsonRowWriter(tx: DbTransaction): DriverRowWriter {
         .join(', '),
     );
     // JSON has no bigint; a replacer function would take V8 off its fast path for every value.
-    const document = JSON.stringify(rows.map(withBigintsAsText));
+    const document = jsonText(rows.map(withBigintsAsText));
     await tx.$executeRaw`INSERT INTO ${raw(`"${table}"`)} (${columns})
       SELECT ${columns} FROM json_populate_recordset(NULL::${raw(`"${table}"`)}, ${document}::json)`;
   };
@@ -106,4 +106,18 @@ function withBigintsAsText(row: Record<string, SqlValue>): Record<string, SqlVal
     copy[name] = value.toString();
   }
   return copy ?? row;
+}
+
+/**
+ * `value` as JSON text that PostgreSQL accepts. JSON.stringify writes a lone surrogate (text cut
+ * inside an emoji, or sent so on purpose) as an escape such as `\ud800`, which PostgreSQL's
+ * JSON parser refuses; bound as a parameter instead, pg's UTF-8 encoding made it U+FFFD, so
+ * that is what it becomes here too. Only text with such an escape takes the slower path.
+ */
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!/\\ud[89a-f]/i.test(text)) return text;
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'string' ? item.replace(/\p{Cs}/gu, '\uFFFD') : item,
+  );
 }
