@@ -8,6 +8,7 @@ import {
   type MessageKey,
   type PhoneKey,
 } from './ingest-statements.ts';
+import { sqliteValue } from './sql-sqlite.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -102,15 +103,4 @@ export function sqliteIngestStatements(
       for (const id of ids) update.run(value, id);
     },
   };
-}
-
-/**
- * A value as Prisma's SQLite adapter binds it (its `mapArg`): a boolean as 1 or 0, a Date as
- * ISO 8601 text with `+00:00` (the adapter's default `iso8601` format), the rest unchanged.
- */
-function sqliteValue(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');
-  return value;
 }

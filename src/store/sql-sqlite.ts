@@ -100,7 +100,7 @@ export function sqliteSql(client: {
  * A value as Prisma's SQLite adapter binds it (its `mapArg`): a boolean as 1 or 0, a Date as
  * ISO 8601 text with `+00:00` (the adapter's default `iso8601` format), the rest unchanged.
  */
-export function sqliteValue(value: SqlParameter | undefined): unknown {
+export function sqliteValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');

@@ -66,11 +66,11 @@ export function sendingApi(
   environment: ProviderEnvironment,
   options: { timeoutSeconds?: number } = {},
 ): Promise<Api> {
-  const senders = sendersByEnvironment.get(environment) ?? {
-    fetch: sendingFetch(environment.fetch),
-    apis: new Map<string, Promise<Api>>(),
-  };
-  sendersByEnvironment.set(environment, senders);
+  let senders = sendersByEnvironment.get(environment);
+  if (senders === undefined) {
+    senders = { fetch: sendingFetch(environment.fetch), apis: new Map<string, Promise<Api>>() };
+    sendersByEnvironment.set(environment, senders);
+  }
   const timeoutSeconds = options.timeoutSeconds ?? TIMEOUT_SECONDS;
   const key = `${timeoutSeconds}:${token}`;
   let api = senders.apis.get(key);
