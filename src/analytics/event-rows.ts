@@ -1,7 +1,7 @@
 import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
 import { newRowId } from '../store/row-ids.ts';
-import { insertSqlRows, isSqlSession, type SqlSession } from '../store/sql.ts';
+import type { SqlSession } from '../store/sql.ts';
 import type { CatalogEvent, EventName, EventSource } from './catalog.ts';
 
 /** One row of `analytics_events`, as written. */
@@ -60,6 +60,5 @@ export function eventRow(
  * driver transaction (`sql.ts`: the deliver job's record of a send) they go on the driver.
  */
 export async function insertEventRows(tx: DbTransaction | SqlSession, rows: EventRow[]): Promise<void> {
-  if (isSqlSession(tx)) await insertSqlRows(tx, 'analytics_events', rows);
-  else await insertRows(tx, 'analytics_events', rows);
+  await insertRows(tx, 'analytics_events', rows);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelAdapter } from '../channels/types.ts';
 import { enqueueJobs, type JobLease } from '../queue/jobs.ts';
-import { insertSqlRows, type SqlSession } from '../store/sql.ts';
+import { insertRows } from '../store/insert-rows.ts';
+import type { SqlSession } from '../store/sql.ts';
 import { splitText } from './split-text.ts';
 
 export const DELIVER_JOB = 'deliver';
@@ -87,8 +88,8 @@ export async function enqueueReply(
     createdAt: new Date(now + index),
   }));
   const outboxIds = messages.map(() => randomUUID());
-  await insertSqlRows(sql, 'messages', messages);
-  await insertSqlRows(
+  await insertRows(sql, 'messages', messages);
+  await insertRows(
     sql,
     'outbox',
     messages.map((message, index) => ({

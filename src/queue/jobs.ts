@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTransaction } from '../store/index.ts';
 import { insertRows } from '../store/insert-rows.ts';
-import { insertSqlRows, isSqlSession, readNumber, type SqlSession } from '../store/sql.ts';
+import { readNumber, type SqlSession } from '../store/sql.ts';
 
 /** A job as a worker sees it after leasing it. `attempts` counts this run. */
 export interface LeasedJob {
@@ -66,8 +66,7 @@ export async function enqueueJobs(into: SqlSession | DbTransaction, jobs: NewJob
     createdAt: now,
     updatedAt: now,
   }));
-  if (isSqlSession(into)) await insertSqlRows(into, 'jobs', rows);
-  else await insertRows(into, 'jobs', rows);
+  await insertRows(into, 'jobs', rows);
 }
 
 interface LeasedRow {

@@ -1,6 +1,7 @@
 import { join, raw, sqltag } from '@prisma/client/runtime/client';
 import type { Db, DbTransaction } from './db.ts';
 import { driverRowWriter } from './driver-rows.ts';
+import { isSqlSession, type SqlSession } from './sql.ts';
 
 export type SqlValue = string | number | bigint | boolean | Date | null;
 
@@ -18,10 +19,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Date parameters are stored exactly as Prisma stores them on both dialects. Table and
  * column names come from our code, never from input, and are checked all the same. In a
  * transaction given a driver writer (`driver-rows.ts`: an ingest batch's) the rows are written
- * by that writer instead, with the same values.
+ * by that writer instead, with the same values. On a driver session (`sql.ts`) they are written
+ * as its prepared statements.
  */
 export async function insertRows(
-  db: Db | DbTransaction,
+  db: Db | DbTransaction | SqlSession,
   table: string,
   rows: Array<Record<string, SqlValue>>,
 ): Promise<void> {
@@ -30,15 +32,29 @@ export async function insertRows(
   for (const name of [table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain SQL identifier`);
   }
+  const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  const chunks = async (write: (chunk: Array<Record<string, SqlValue>>) => Promise<unknown>) => {
+    for (let start = 0; start < rows.length; start += rowsPerStatement)
+      await write(rows.slice(start, start + rowsPerStatement));
+  };
+  const columnNames = columns.map((column) => `"${column}"`).join(', ');
+  if (isSqlSession(db)) {
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    return chunks((chunk) =>
+      db.run(
+        `INSERT INTO "${table}" (${columnNames}) VALUES ${chunk.map(() => placeholders).join(', ')}`,
+        chunk.flatMap((row) => columns.map((column) => row[column] ?? null)),
+      ),
+    );
+  }
   const writer = driverRowWriter(db);
   if (writer) return writer(table, rows);
-  const columnList = raw(columns.map((column) => `"${column}"`).join(', '));
+  const columnList = raw(columnNames);
   const tableName = raw(`"${table}"`);
-  const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  for (let start = 0; start < rows.length; start += rowsPerStatement) {
-    const values = rows
-      .slice(start, start + rowsPerStatement)
-      .map((row) => sqltag`(${join(columns.map((column) => row[column] ?? null))})`);
-    await db.$executeRaw`INSERT INTO ${tableName} (${columnList}) VALUES ${join(values)}`;
-  }
+  return chunks(
+    (chunk) =>
+      db.$executeRaw`INSERT INTO ${tableName} (${columnList}) VALUES ${join(
+        chunk.map((row) => sqltag`(${join(columns.map((column) => row[column] ?? null))})`),
+      )}`,
+  );
 }

@@ -69,21 +69,3 @@ export function readDate(value: Date | string): Date {
 export function readNumber(value: number | bigint | string): number {
   return Number(value);
 }
-
-/**
- * Inserts rows with one multi-row statement: every row gives the same columns, in the same
- * order. Table and column names come from our code, never from input.
- */
-export async function insertSqlRows(
-  sql: SqlSession,
-  table: string,
-  rows: ReadonlyArray<Record<string, SqlParameter>>,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
-  const row = `(${columns.map(() => '?').join(', ')})`;
-  await sql.run(
-    `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) VALUES ${rows.map(() => row).join(', ')}`,
-    rows.flatMap((values) => columns.map((column) => values[column] ?? null)),
-  );
-}
