@@ -10,6 +10,7 @@ import { sqliteIngestStatements } from './ingest-sqlite.ts';
 import { provideIngestStatements } from './ingest-statements.ts';
 import { provideSql } from './sql.ts';
 import { type SqliteConnection, sqliteSql } from './sql-sqlite.ts';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.ts';
 import { guardTransactions } from './sqlite-transaction-guard.ts';
 import { cacheStatements } from './statement-cache.ts';
 
@@ -39,10 +40,15 @@ export async function connectSqlite(file: string): Promise<Connection> {
   // SQL; it is opened on the client's first query, and again if the client reconnects.
   let ingest: ReturnType<typeof sqliteIngestStatements> | undefined;
   let current: SqliteConnection | undefined;
+  // Checkpoints run on a thread of their own for the client's connection, not the engine's
+  // (migrations need the file to themselves).
+  let checkpointer: Checkpointer | undefined;
   const db = new PrismaClient({
     adapter: withConnectionSetup(driver, (connection) => {
       ingest = sqliteIngestStatements(connection.handle, connection.prepare);
       current = connection;
+      void checkpointer?.stop();
+      checkpointer = startCheckpointer(connection.handle, file);
     }),
   });
   provideSql(db, sqliteSql({ current: () => current, connect: () => db.$connect() }));
@@ -60,6 +66,10 @@ export async function connectSqlite(file: string): Promise<Connection> {
     );
   return {
     db,
+    closeDriver: async () => {
+      await checkpointer?.stop();
+      checkpointer = undefined;
+    },
     state: async () => ({ files: { database: await size(file), wal: await size(`${file}-wal`) } }),
     migrationTarget: {
       dialect: 'sqlite',
