@@ -103,6 +103,19 @@ export function sqliteSql(client: {
 export function sqliteValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');
+  if (value instanceof Date) return dateText(value.getTime());
   return value;
+}
+
+// The rows of a batch carry the same instant many times (its `createdAt`, `updatedAt`, …):
+// its text is made once.
+let lastTime = Number.NaN;
+let lastText = '';
+
+function dateText(time: number): string {
+  if (time !== lastTime) {
+    lastText = new Date(time).toISOString().replace('Z', '+00:00');
+    lastTime = time;
+  }
+  return lastText;
 }

@@ -18,19 +18,12 @@ type MediaPart = Extract<MessagePart, { type: 'media' }>;
  * breaks the pipeline.
  */
 export function messageContent(message: TelegramMessage): MessageContent {
-  const caption = message.caption;
-  const withCaption = (part: MediaPart): MessageContent => ({
-    kind: 'media',
-    text: caption,
-    parts: [caption === undefined ? part : { ...part, caption }],
-  });
-
   if (message.text !== undefined) {
     return { kind: 'text', text: message.text, parts: [{ type: 'text', text: message.text }] };
   }
   const largestPhoto = pickLargest(message.photo ?? []);
   if (largestPhoto !== undefined) {
-    return withCaption({
+    return mediaContent(message.caption, {
       type: 'media',
       mediaType: 'image',
       providerFileId: largestPhoto.file_id,
@@ -47,7 +40,7 @@ export function messageContent(message: TelegramMessage): MessageContent {
   ];
   for (const [mediaType, file] of files) {
     if (file === undefined) continue;
-    return withCaption({
+    return mediaContent(message.caption, {
       type: 'media',
       mediaType,
       providerFileId: file.file_id,
@@ -57,7 +50,7 @@ export function messageContent(message: TelegramMessage): MessageContent {
     });
   }
   if (message.sticker !== undefined) {
-    return withCaption({
+    return mediaContent(message.caption, {
       type: 'media',
       mediaType: 'sticker',
       providerFileId: message.sticker.file_id,
@@ -80,6 +73,11 @@ export function messageContent(message: TelegramMessage): MessageContent {
 }
 
 /** Telegram lists photo sizes smallest first, but picking by area does not rely on that. */
+/** A media message: its caption is its text. */
+function mediaContent(caption: string | undefined, part: MediaPart): MessageContent {
+  return { kind: 'media', text: caption, parts: [caption === undefined ? part : { ...part, caption }] };
+}
+
 function pickLargest<Size extends { width: number; height: number }>(sizes: Size[]): Size | undefined {
   let largest: Size | undefined;
   for (const size of sizes) {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ConnectorValues } from '../../core/connector.ts';
 import type { VerifyResult, WebhookRequest } from '../types.ts';
 
@@ -26,7 +26,8 @@ export function verifyTelegramRequest(request: WebhookRequest, config: Connector
     : { ok: false, reason: `wrong ${SECRET_HEADER} header` };
 }
 
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+// The one-shot `hash` makes no Hash object: a few microseconds less on every webhook.
+const sha256 = (value: string) => hash('sha256', value, 'buffer');
 
 // The configured secret's digest, kept with the configuration object it came from (the hub
 // caches it for a few seconds): every webhook of a busy bot compares against the same one.
