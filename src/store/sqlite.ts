@@ -40,20 +40,25 @@ export async function connectSqlite(file: string): Promise<Connection> {
   // SQL; it is opened on the client's first query, and again if the client reconnects.
   let ingest: ReturnType<typeof sqliteIngestStatements> | undefined;
   let current: SqliteConnection | undefined;
-  // Checkpoints run on a thread of their own for the client's connection, not the engine's
-  // (migrations need the file to themselves).
+  // The client's connection (not the engine's: migrations need the file to themselves) hands
+  // its checkpoints to a thread once webhooks are stored. Until the first ingest batch it
+  // checkpoints itself, so start-up and an idle gateway do without the thread (about 8 MiB).
   let checkpointer: Checkpointer | undefined;
+  const checkpointOnThread = (connection: SqliteConnection) => {
+    checkpointer ??= startCheckpointer(connection.handle, file);
+  };
   const db = new PrismaClient({
     adapter: withConnectionSetup(driver, (connection) => {
       ingest = sqliteIngestStatements(connection.handle, connection.prepare);
       current = connection;
       void checkpointer?.stop();
-      checkpointer = startCheckpointer(connection.handle, file);
+      checkpointer = undefined;
     }),
   });
   provideSql(db, sqliteSql({ current: () => current, connect: () => db.$connect() }));
   provideIngestStatements(db, (tx) => {
-    if (ingest === undefined) throw new Error('the SQLite client is not connected');
+    if (ingest === undefined || current === undefined) throw new Error('the SQLite client is not connected');
+    checkpointOnThread(current);
     // The rows other modules add to the batch through `insertRows` go on the driver too.
     writeRowsOnDriver(tx, ingest.writeRows);
     return ingest;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestStatements } from '../../src/store/ingest-statements.ts';
 import { sqlOf } from '../../src/store/sql.ts';
 import { startCheckpointer } from '../../src/store/sqlite-checkpointer.ts';
 import { createTestStore } from '../support/database.ts';
@@ -65,11 +66,19 @@ describe.runIf(process.env.DATABASE_URL === undefined)('SQLite checkpoints on a 
     await checkpointer.stop();
   });
 
-  it('is what the store sets up on the client’s connection', async () => {
+  it('takes over the store’s checkpoints at its first ingest batch', async () => {
     const store = await createTestStore();
     try {
-      const [row] = await sqlOf(store.db).all<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint');
-      expect(Number(row?.wal_autocheckpoint)).toBe(0);
+      const setting = async () => {
+        const [row] = await sqlOf(store.db).all<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint');
+        return Number(row?.wal_autocheckpoint);
+      };
+      // Started and idle: the connection checkpoints itself, no thread is running.
+      expect(await setting()).toBe(1_000);
+      await store.db.$transaction(async (tx) => {
+        await ingestStatements(store.db, tx).storedMessages([]);
+      });
+      expect(await setting()).toBe(0);
     } finally {
       await store.dispose();
     }
