@@ -56,10 +56,17 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
+// Imported when the offline agent first answers: chrono-node's locales cost about 170 ms at
+// start-up. Kept once imported: each `import()` still resolves the module again.
+let chrono: Promise<typeof import('chrono-node')> | undefined;
+const loadChrono = () => {
+  chrono ??= import('chrono-node');
+  return chrono;
+};
+
 /** A date (and time of day, when certain) in the text, German or English, on or after `now`. */
 export async function parseWallClock(text: string, now: Date): Promise<WallClock | undefined> {
-  // Imported when the offline agent first answers: chrono-node's locales cost about 170 ms at start-up.
-  const chrono = await import('chrono-node');
+  const chrono = await loadChrono();
   let dateOnly: WallClock | undefined;
   // A parser may find the date but miss the time the other one reads ("2026-12-09 at 9:00").
   for (const parser of [chrono.de, chrono.en]) {

@@ -129,11 +129,20 @@ export function classifyToolFailure(error: unknown, timedOut: boolean): ToolErro
 
 /** The JSON schema of a tool's arguments, as Chat Completions wants `parameters`. */
 export function describeTool(tool: Tool): ToolDescription {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Record<
-    string,
-    unknown
-  >;
-  return { name: tool.name, description: tool.description, parameters };
+  return { name: tool.name, description: tool.description, parameters: parametersOf(tool.inputSchema) };
+}
+
+// A tool's schema is fixed, and converting it cost a few hundred microseconds on every turn.
+const parameterSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+function parametersOf(schema: z.ZodType): Record<string, unknown> {
+  let parameters = parameterSchemas.get(schema);
+  if (parameters === undefined) {
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    parameters = Object.freeze(rest);
+    parameterSchemas.set(schema, parameters);
+  }
+  return parameters;
 }
 
 /** Problem paths and messages of invalid arguments, for the model to correct itself. */
