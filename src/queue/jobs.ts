@@ -79,26 +79,17 @@ interface LeasedRow {
   runAtMs: number | bigint | string;
 }
 
-// The one claim statement; PostgreSQL adds `FOR UPDATE SKIP LOCKED` to its subqueries. A worker
+// The one claim statement; PostgreSQL adds `FOR UPDATE SKIP LOCKED` to its subquery. A worker
 // never claims a job it holds itself, even with its lease lapsed (its event loop was held up
 // past a renewal): that job is still running here, and its renewal will extend the lease.
-// Each kind of claimable job is read in the index's order up to the limit and the two short
-// lists are merged: one WHERE with an OR read every due job and sorted them all, which cost
-// 0.3 ms a claim with a backlog of a few hundred (bench:reply --count-statements).
 const claim = (lock: string) => `
   UPDATE "jobs" SET "status" = 'running', "lockedBy" = ?, "lockedUntilMs" = ?,
          "attempts" = "attempts" + 1, "updatedAt" = ?
   WHERE "id" IN (
-    SELECT "id" FROM (
-      SELECT "id", "runAtMs" FROM (
-        SELECT "id", "runAtMs" FROM "jobs" WHERE "status" = 'queued' AND "runAtMs" <= ?
-        ORDER BY "runAtMs" LIMIT ?${lock}) AS "due"
-      UNION ALL
-      SELECT "id", "runAtMs" FROM (
-        SELECT "id", "runAtMs" FROM "jobs"
-        WHERE "status" = 'running' AND "lockedUntilMs" < ? AND "lockedBy" <> ?
-        ORDER BY "runAtMs" LIMIT ?${lock}) AS "lapsed"
-      ORDER BY "runAtMs" LIMIT ?) AS "claimable")
+    SELECT "id" FROM "jobs"
+    WHERE ("status" = 'queued' AND "runAtMs" <= ?)
+       OR ("status" = 'running' AND "lockedUntilMs" < ? AND "lockedBy" <> ?)
+    ORDER BY "runAtMs" LIMIT ?${lock})
   RETURNING "id", "tenantId", "kind", "payload", "attempts", "maxAttempts", "runAtMs"`;
 const CLAIM = { sqlite: claim(''), postgresql: claim(' FOR UPDATE SKIP LOCKED') };
 
@@ -117,10 +108,8 @@ export async function leaseJobs(
     nowMs + leaseMs,
     new Date(nowMs),
     nowMs,
-    limit,
     nowMs,
     workerId,
-    limit,
     limit,
   ]);
   // RETURNING does not keep the subquery's order; the oldest due job runs first.
