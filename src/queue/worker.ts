@@ -98,8 +98,9 @@ interface RunningJob {
  *
  * It claims only when jobs may be waiting: at the start, after a wake (work enqueued in this
  * process), once the poll interval has passed since the last claim (retries come due, other
- * processes' work, expired leases), and while claims come back full. A job that ends only
- * frees a slot: it costs no claim unless one of those holds.
+ * processes' work, expired leases: those are looked for at most once per interval), and while
+ * claims come back full. A job that ends only frees a slot: it costs no claim unless one of
+ * those holds.
  */
 export function startWorker(options: WorkerOptions): Worker {
   const { db, handlers, clock, logger, concurrency } = options;
@@ -114,6 +115,9 @@ export function startWorker(options: WorkerOptions): Worker {
   let waiting = true;
   // When the poll interval next passes (performance.now()); a claim restarts it.
   let pollAt = 0;
+  // When a claim next looks for lapsed leases too: at most once per poll interval, since a
+  // lease lapses only when its worker died, and that claim costs more the more jobs wait.
+  let lapsedAt = 0;
   // Resolves the loop's sleep; `nudged` keeps a nudge that came while the loop was not asleep.
   let wakeUp: (() => void) | undefined;
   let nudged = false;
@@ -269,8 +273,16 @@ export function startWorker(options: WorkerOptions): Worker {
         // Cleared before the claim: a wake while it runs sets it again.
         waiting = false;
         pollAt = performance.now() + pollMs;
+        const lapsed = performance.now() >= lapsedAt;
+        if (lapsed) lapsedAt = pollAt;
         try {
-          const jobs = await leaseJobs(sql, { workerId: id, limit: free, nowMs: clock.now(), leaseMs });
+          const jobs = await leaseJobs(sql, {
+            workerId: id,
+            limit: free,
+            nowMs: clock.now(),
+            leaseMs,
+            lapsed,
+          });
           // A full batch: there may be more.
           if (jobs.length === free) waiting = true;
           for (const job of jobs) start(job);

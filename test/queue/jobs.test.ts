@@ -67,6 +67,24 @@ describe('job leasing', () => {
     expect((await store.db.job.findUniqueOrThrow({ where: { id: job!.id } })).status).toBe('done');
   });
 
+  it('looks for lapsed leases only when asked, and claims due jobs either way', async () => {
+    await store.db.$transaction((tx) => enqueueJobs(tx, [{ tenantId, kind: 'k', payload: {}, runAtMs: 0 }]));
+    const [job] = await lease('worker-a', 1_000);
+    await store.db.$transaction((tx) =>
+      enqueueJobs(tx, [{ tenantId, kind: 'due', payload: {}, runAtMs: 0 }]),
+    );
+    const dueOnly = await leaseJobs(sqlOf(store.db), {
+      workerId: 'worker-b',
+      limit: 10,
+      nowMs: 2_001,
+      leaseMs: 1_000,
+      lapsed: false,
+    });
+    expect(dueOnly.map((taken) => taken.kind)).toEqual(['due']);
+    const [retaken] = await lease('worker-b', 2_002);
+    expect(retaken).toMatchObject({ id: job!.id, attempts: 2 });
+  });
+
   it('completes a batch in one call, except the jobs whose lease went to another worker', async () => {
     await store.db.$transaction((tx) =>
       enqueueJobs(tx, [
