@@ -87,13 +87,17 @@ export async function classify(input: AgentInput, now: Date): Promise<Intent> {
   if (!latest?.text) return { kind: latest && latest.kind !== 'text' ? 'media' : 'other' };
   const text = latest.text.slice(0, MAX_CLASSIFIED_TEXT);
   if (humanPattern.test(text)) return { kind: 'human' };
-  const when = await parseWallClock(text, now);
-  if (cancelPattern.test(text) && (calendarPattern.test(text) || bookPattern.test(text)))
+  // Only booking, cancelling and free slots use a date; reading one is most of what
+  // classifying a message costs, so other messages skip it.
+  const booking = bookPattern.test(text);
+  const datesWanted =
+    booking || slotsPattern.test(text) || (cancelPattern.test(text) && calendarPattern.test(text));
+  const when = datesWanted ? await parseWallClock(text, now) : undefined;
+  if (cancelPattern.test(text) && (calendarPattern.test(text) || booking))
     return { kind: 'cancel', ...(when ? { when } : {}) };
-  if (bookPattern.test(text) && when?.dateTime)
-    return { kind: 'book', when: { ...when, dateTime: when.dateTime } };
+  if (booking && when?.dateTime) return { kind: 'book', when: { ...when, dateTime: when.dateTime } };
   // Asking for free times, or to book without saying when: offer the free slots.
-  if (slotsPattern.test(text) || bookPattern.test(text)) return { kind: 'slots', ...(when ? { when } : {}) };
+  if (slotsPattern.test(text) || booking) return { kind: 'slots', ...(when ? { when } : {}) };
   if (calendarPattern.test(text)) return { kind: 'appointments' };
   if (emailPattern.test(text)) return { kind: 'emails' };
   const faq = matchFaq(text, input.settings?.faq ?? []);

@@ -89,6 +89,23 @@ export async function loadAgentSettings(db: Db, tenantId: string): Promise<Agent
 /** Settings from the tenant's stored column (for a caller that read the tenant row already). */
 export function parseAgentSettings(column: string | null): AgentSettings {
   if (!column) return defaultAgentSettings;
+  let settings = parsedSettings.get(column);
+  if (settings === undefined) {
+    settings = parseSettingsColumn(column);
+    // Oldest first out: a map keeps insertion order.
+    if (parsedSettings.size >= PARSED_SETTINGS_KEPT)
+      parsedSettings.delete(parsedSettings.keys().next().value!);
+    parsedSettings.set(column, settings);
+  }
+  return settings;
+}
+
+// Every reply reads its tenant's settings; parsing and checking them again each time cost
+// about 0.05 ms. Keyed by the stored text, so a change of settings is a new entry.
+const PARSED_SETTINGS_KEPT = 1_000;
+const parsedSettings = new Map<string, AgentSettings>();
+
+function parseSettingsColumn(column: string): AgentSettings {
   let stored: unknown;
   try {
     stored = JSON.parse(column);
