@@ -72,12 +72,12 @@ export function messageContent(message: TelegramMessage): MessageContent {
   return { kind: 'unsupported', parts: [] };
 }
 
-/** Telegram lists photo sizes smallest first, but picking by area does not rely on that. */
 /** A media message: its caption is its text. */
 function mediaContent(caption: string | undefined, part: MediaPart): MessageContent {
   return { kind: 'media', text: caption, parts: [caption === undefined ? part : { ...part, caption }] };
 }
 
+/** Telegram lists photo sizes smallest first, but picking by area does not rely on that. */
 function pickLargest<Size extends { width: number; height: number }>(sizes: Size[]): Size | undefined {
   let largest: Size | undefined;
   for (const size of sizes) {
