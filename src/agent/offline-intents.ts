@@ -1,3 +1,4 @@
+import { lazyModule } from '../core/lazy-module.ts';
 import { matchFaq } from './faq-match.ts';
 import type { AgentInput } from './types.ts';
 
@@ -56,13 +57,8 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-// Imported when the offline agent first answers: chrono-node's locales cost about 170 ms at
-// start-up. Kept once imported: each `import()` still resolves the module again.
-let chrono: Promise<typeof import('chrono-node')> | undefined;
-const loadChrono = () => {
-  chrono ??= import('chrono-node');
-  return chrono;
-};
+// Imported when the offline agent first answers: chrono-node's locales cost about 170 ms at start-up.
+const loadChrono = lazyModule(() => import('chrono-node'));
 
 /** A date (and time of day, when certain) in the text, German or English, on or after `now`. */
 export async function parseWallClock(text: string, now: Date): Promise<WallClock | undefined> {
@@ -87,18 +83,18 @@ export async function classify(input: AgentInput, now: Date): Promise<Intent> {
   if (!latest?.text) return { kind: latest && latest.kind !== 'text' ? 'media' : 'other' };
   const text = latest.text.slice(0, MAX_CLASSIFIED_TEXT);
   if (humanPattern.test(text)) return { kind: 'human' };
-  // Only booking, cancelling and free slots use a date; reading one is most of what
-  // classifying a message costs, so other messages skip it.
   const booking = bookPattern.test(text);
-  const datesWanted =
-    booking || slotsPattern.test(text) || (cancelPattern.test(text) && calendarPattern.test(text));
-  const when = datesWanted ? await parseWallClock(text, now) : undefined;
-  if (cancelPattern.test(text) && (calendarPattern.test(text) || booking))
-    return { kind: 'cancel', ...(when ? { when } : {}) };
+  const calendar = calendarPattern.test(text);
+  const cancelling = cancelPattern.test(text) && (calendar || booking);
+  const slots = slotsPattern.test(text) || booking;
+  // Only these intents use a date; reading one is most of what classifying a message costs,
+  // so other messages skip it.
+  const when = cancelling || slots ? await parseWallClock(text, now) : undefined;
+  if (cancelling) return { kind: 'cancel', ...(when ? { when } : {}) };
   if (booking && when?.dateTime) return { kind: 'book', when: { ...when, dateTime: when.dateTime } };
   // Asking for free times, or to book without saying when: offer the free slots.
-  if (slotsPattern.test(text) || booking) return { kind: 'slots', ...(when ? { when } : {}) };
-  if (calendarPattern.test(text)) return { kind: 'appointments' };
+  if (slots) return { kind: 'slots', ...(when ? { when } : {}) };
+  if (calendar) return { kind: 'appointments' };
   if (emailPattern.test(text)) return { kind: 'emails' };
   const faq = matchFaq(text, input.settings?.faq ?? []);
   if (faq) return { kind: 'faq', answer: faq.answer };

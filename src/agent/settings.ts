@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Db } from '../store/index.ts';
 
@@ -92,9 +93,6 @@ export function parseAgentSettings(column: string | null): AgentSettings {
   let settings = parsedSettings.get(column);
   if (settings === undefined) {
     settings = parseSettingsColumn(column);
-    // Oldest first out: a map keeps insertion order.
-    if (parsedSettings.size >= PARSED_SETTINGS_KEPT)
-      parsedSettings.delete(parsedSettings.keys().next().value!);
     parsedSettings.set(column, settings);
   }
   return settings;
@@ -102,8 +100,7 @@ export function parseAgentSettings(column: string | null): AgentSettings {
 
 // Every reply reads its tenant's settings; parsing and checking them again each time cost
 // about 0.05 ms. Keyed by the stored text, so a change of settings is a new entry.
-const PARSED_SETTINGS_KEPT = 1_000;
-const parsedSettings = new Map<string, AgentSettings>();
+const parsedSettings = new LRUCache<string, AgentSettings>({ max: 1_000 });
 
 function parseSettingsColumn(column: string): AgentSettings {
   let stored: unknown;
